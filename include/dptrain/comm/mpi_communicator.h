@@ -1,0 +1,44 @@
+// Communicator over an MPI communicator: shared memory within a node, the network between.
+#pragma once
+
+#include <mpi.h>
+
+#include "dptrain/comm/communicator.h"
+
+namespace dptrain {
+
+// Initialises MPI for the lifetime of the object (MPI_THREAD_FUNNELED: only the main thread
+// talks MPI) and finalises it on destruction.
+class MpiSession {
+ public:
+  MpiSession(int* argc, char*** argv);
+  ~MpiSession();
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+};
+
+class MpiCommunicator : public Communicator {
+ public:
+  explicit MpiCommunicator(MPI_Comm comm = MPI_COMM_WORLD);
+  ~MpiCommunicator() override;
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  int local_rank() const override { return local_rank_; }
+  int local_size() const override { return local_size_; }
+
+  void allreduce_sum(float* values, std::size_t count) override;
+  void allreduce_sum(double* values, std::size_t count) override;
+  int allreduce_min(int value) override;
+  int allreduce_max(int value) override;
+  double allreduce_max(double value) override;
+  void broadcast(float* values, std::size_t count, int root) override;
+  void barrier() override;
+
+ private:
+  MPI_Comm comm_;
+  MPI_Comm node_comm_ = MPI_COMM_NULL;
+  int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
+};
+
+}  // namespace dptrain

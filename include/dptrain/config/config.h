@@ -1,0 +1,33 @@
+// The validated configuration of a training run: one struct, filled from the command line and
+// an optional TOML file, then passed by argument to every component.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace dptrain {
+
+enum class LrScaling { none, linear };
+
+struct TrainConfig {
+  std::string data;                 // HDF5 file written by `dptrain convert`
+  std::string model = "quickstart-mlp";
+  int epochs = 5;
+  int batch_size = 64;              // per rank
+  double lr = 1e-3;
+  LrScaling lr_scaling = LrScaling::none;
+  double warmup_epochs = 0.0;
+  std::uint64_t seed = 0;
+  bool shuffle = false;
+  int threads = 1;                  // per rank: LibTorch intra-op, inter-op and BLAS together
+  double bucket_mb = 4.0;           // gradient bucket size for averaging
+  std::string metrics;              // JSON-lines file, empty for none
+  std::string out_dir;              // final model and effective configuration, empty for none
+};
+
+// Throws dptrain::Error naming the first option whose value cannot work.
+void validate(const TrainConfig& config);
+
+std::string to_string(LrScaling scaling);
+
+}  // namespace dptrain

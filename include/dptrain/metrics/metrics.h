@@ -1,0 +1,44 @@
+// What a run reports: one record per epoch and a summary at the end.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace dptrain {
+
+struct EpochMetrics {
+  int epoch = 0;                    // 1-based, like the quickstart's output
+  double train_loss = 0.0;          // mean over the epoch's training samples
+  double test_loss = 0.0;           // mean over the test set
+  double test_accuracy = 0.0;       // 0..1
+  double epoch_seconds = 0.0;       // training only, evaluation excluded
+  double samples_per_second = 0.0;  // all ranks together
+  double allreduce_seconds = 0.0;   // time in gradient averaging (slowest rank)
+  double learning_rate = 0.0;       // at the end of the epoch
+  std::int64_t samples = 0;         // training samples in the epoch, all ranks
+  std::int64_t steps = 0;
+};
+
+struct RunSummary {
+  int ranks = 1;
+  int threads = 1;
+  int global_batch = 0;             // batch × ranks
+  int epochs = 0;
+  std::int64_t total_samples = 0;
+  double total_seconds = 0.0;       // sum of epoch_seconds
+  double total_allreduce_seconds = 0.0;
+  double samples_per_second = 0.0;  // total_samples / total_seconds
+  double final_test_accuracy = 0.0;
+  double final_test_loss = 0.0;
+  std::string model;
+};
+
+// Receives metrics on rank 0; console and JSON-lines writers implement it.
+class MetricsReporter {
+ public:
+  virtual ~MetricsReporter() = default;
+  virtual void epoch(const EpochMetrics& metrics) = 0;
+  virtual void summary(const RunSummary& summary) = 0;
+};
+
+}  // namespace dptrain

@@ -1,0 +1,49 @@
+// The built-in metrics reporters.
+#pragma once
+
+#include <fstream>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "dptrain/metrics/metrics.h"
+
+namespace dptrain {
+
+// One human-readable line per epoch.
+class ConsoleReporter : public MetricsReporter {
+ public:
+  explicit ConsoleReporter(std::ostream& out) : out_(out) {}
+  void epoch(const EpochMetrics& m) override;
+  void summary(const RunSummary& s) override;
+
+ private:
+  std::ostream& out_;
+};
+
+// One JSON object per line and epoch, then one with "summary": true. Each line is flushed as
+// it is written, so a job killed mid-run keeps the epochs it finished.
+class JsonLinesReporter : public MetricsReporter {
+ public:
+  explicit JsonLinesReporter(const std::string& path);
+  void epoch(const EpochMetrics& m) override;
+  void summary(const RunSummary& s) override;
+
+ private:
+  std::ofstream out_;
+  std::string path_;
+};
+
+// Forwards to several reporters.
+class ReporterList : public MetricsReporter {
+ public:
+  void add(std::unique_ptr<MetricsReporter> reporter) { reporters_.push_back(std::move(reporter)); }
+  void epoch(const EpochMetrics& m) override;
+  void summary(const RunSummary& s) override;
+
+ private:
+  std::vector<std::unique_ptr<MetricsReporter>> reporters_;
+};
+
+}  // namespace dptrain

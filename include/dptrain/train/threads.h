@@ -1,0 +1,13 @@
+// Threads per rank. LibTorch's intra-op pool (OpenMP) and OpenBLAS's own pool multiply, so both
+// are set together; with several ranks per node each must stay within its share of the cores.
+#pragma once
+
+namespace dptrain {
+
+// SLURM_CPUS_PER_TASK, else OMP_NUM_THREADS, else 1.
+int default_thread_count();
+
+// Sets LibTorch intra-op and inter-op threads and BLAS threads to `threads`.
+void set_thread_count(int threads);
+
+}  // namespace dptrain

@@ -1,0 +1,61 @@
+# Shared by the scripts in this directory: dependencies, build, data. Source it; do not run it.
+
+DPTRAIN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$DPTRAIN_ROOT/build}
+DATA_FILE=${DATA_FILE:-$DPTRAIN_ROOT/data/fashion-mnist.h5}
+FASHION_MNIST_IDX=${FASHION_MNIST_IDX:-/usr/share/datasets/fashion-mnist}
+
+# Debian 12 packages that building, testing and running dptrain need. libopenblas0-pthread
+# matters: without it LibTorch falls back to the reference BLAS and trains ~10x slower.
+DPTRAIN_PACKAGES=(g++ cmake ninja-build pkg-config libtorch-dev libopenblas0-pthread
+  libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools libcli11-dev libgtest-dev
+  nlohmann-json3-dev zlib1g-dev libssl-dev dataset-fashion-mnist)
+
+log() { printf '[dptrain] %s\n' "$*" >&2; }
+
+# Installs those of the given Debian packages that are missing (none: nothing happens).
+install_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+build_dptrain() {
+  cmake -S "$DPTRAIN_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD_DIR"
+}
+
+convert_data() {
+  if [ -f "$DATA_FILE" ]; then
+    log "$DATA_FILE exists"
+    return 0
+  fi
+  mkdir -p "$(dirname "$DATA_FILE")"
+  "$BUILD_DIR/dptrain" convert --input "$FASHION_MNIST_IDX" --output "$DATA_FILE"
+}
+
+# mpirun with what Open MPI needs on a workstation: root permission when run as root, and
+# oversubscription when more ranks than cores are asked for.
+mpirun_local() {
+  local extra=()
+  if [ "$(id -u)" -eq 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  fi
+  export OMPI_MCA_rmaps_base_oversubscribe=1
+  mpirun --bind-to none "$@"
+}
+
+# Threads per rank that fill the machine's cores without oversubscribing them.
+threads_per_rank() {
+  local ranks=$1 cores
+  cores=$(nproc)
+  echo $(( cores / ranks > 0 ? cores / ranks : 1 ))
+}

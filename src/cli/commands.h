@@ -1,0 +1,16 @@
+// The subcommands of the dptrain program. Each adds itself to the CLI11 app and returns a
+// function that runs it once the command line has been parsed.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace dptrain {
+
+using CommandRunner = std::function<int(int argc, char** argv)>;
+
+CommandRunner add_convert_command(CLI::App& app);
+CommandRunner add_train_command(CLI::App& app);
+
+}  // namespace dptrain

@@ -1,0 +1,38 @@
+#include "config_file.h"
+
+#include <filesystem>
+
+#include "dptrain/error.h"
+
+namespace dptrain {
+
+void apply_config_file(CLI::App& cmd, const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) throw Error(path + ": no such configuration file");
+  std::vector<CLI::ConfigItem> items;
+  try {
+    items = CLI::ConfigTOML().from_file(path);
+  } catch (const CLI::Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+  for (const CLI::ConfigItem& item : items) {
+    if (item.name == "++" || item.name == "--") continue;  // section markers, not keys
+    const bool ours = item.parents.empty() || (item.parents.size() == 1 && item.parents[0] == cmd.get_name());
+    CLI::Option* option = nullptr;
+    try {
+      option = cmd.get_option("--" + item.name);
+    } catch (const CLI::OptionNotFound&) {
+    }
+    if (!ours || !option || item.name == "config") {
+      throw Error(path + ": unknown option '" + item.fullname() + "'");
+    }
+    if (option->count() > 0) continue;  // the command line wins
+    try {
+      option->add_result(item.inputs);
+      option->run_callback();
+    } catch (const CLI::Error& e) {
+      throw Error(path + ": " + item.fullname() + ": " + e.what());
+    }
+  }
+}
+
+}  // namespace dptrain

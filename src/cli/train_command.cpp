@@ -1,0 +1,150 @@
+// `dptrain train`: the data-parallel training run, under mpirun/srun or as a single process.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "config_file.h"
+#include "errors.h"
+#include "dptrain/comm/fail_together.h"
+#include "dptrain/comm/mpi_communicator.h"
+#include "dptrain/config/config.h"
+#include "dptrain/data/hdf5_dataset.h"
+#include "dptrain/data/shard.h"
+#include "dptrain/error.h"
+#include "dptrain/metrics/reporters.h"
+#include "dptrain/model/registry.h"
+#include "dptrain/train/threads.h"
+#include "dptrain/train/trainer.h"
+
+namespace dptrain {
+namespace {
+
+const char* kShardPolicy =
+    "Each rank reads only its contiguous shard of /train and /test (sizes differ by at most one "
+    "sample). Every rank runs ceil(largest shard / batch) steps per epoch; a rank whose shard "
+    "runs out first takes a smaller or empty last batch, and gradients are weighted by samples, "
+    "so no sample is dropped or repeated and each step equals one step on the union of the "
+    "ranks' batches.";
+
+struct TrainCommand {
+  TrainConfig config;
+  std::string lr_scaling = "none";
+  std::string config_file;
+  CLI::App* cmd = nullptr;
+};
+
+void bind_options(TrainCommand& t) {
+  CLI::App& cmd = *t.cmd;
+  TrainConfig& c = t.config;
+  cmd.add_option("--config", t.config_file,
+                 "TOML file with any of these options, e.g. config/quickstart.toml (command line wins)");
+  cmd.add_option("--data", c.data, "HDF5 file written by `dptrain convert` (required)");
+  cmd.add_option("--model", c.model, "Model name")->capture_default_str();
+  cmd.add_option("--epochs", c.epochs, "Passes over the training set")->capture_default_str();
+  cmd.add_option("--batch-size", c.batch_size, "Samples per rank and step")->capture_default_str();
+  cmd.add_option("--lr", c.lr, "SGD learning rate (for 1 rank)")->capture_default_str();
+  cmd.add_option("--lr-scaling", t.lr_scaling,
+                 "none: lr as given; linear: lr x ranks, ramped from lr over --warmup-epochs")
+      ->check(CLI::IsMember({"none", "linear"}))
+      ->capture_default_str();
+  cmd.add_option("--warmup-epochs", c.warmup_epochs, "Epochs of linear warm-up (linear scaling)")
+      ->capture_default_str();
+  cmd.add_option("--seed", c.seed, "Seed for the initial parameters and shuffling")
+      ->capture_default_str();
+  cmd.add_flag("--shuffle,!--no-shuffle", c.shuffle,
+               "Visit each shard in a seeded per-epoch order (off, like the quickstart)")
+      ->capture_default_str();
+  c.threads = default_thread_count();
+  cmd.add_option("--threads", c.threads,
+                 "Threads per rank for LibTorch and BLAS together (default: SLURM_CPUS_PER_TASK, "
+                 "then OMP_NUM_THREADS, then 1)")
+      ->capture_default_str();
+  cmd.add_option("--bucket-mb", c.bucket_mb, "Gradient bucket size in MiB")->capture_default_str();
+  cmd.add_option("--metrics", c.metrics, "Write one JSON object per epoch to this file");
+  cmd.add_option("--out-dir", c.out_dir, "Directory for the final model and effective config");
+}
+
+// Everything a rank needs before training; any failure is agreed by all ranks.
+struct Setup {
+  std::int64_t train_samples = 0;
+  Shard train;
+  Shard test;
+  std::unique_ptr<ReporterList> reporters;  // rank 0 only
+};
+
+Setup prepare(const TrainConfig& c, Communicator& comm) {
+  Setup s;
+  make_model(c.model);  // fails early for an unknown name
+  s.train_samples = split_length(c.data, "train");
+  if (s.train_samples < comm.size()) {
+    throw Error(c.data + ": " + std::to_string(s.train_samples) + " training samples for " +
+                std::to_string(comm.size()) + " ranks; every rank needs at least one sample");
+  }
+  s.train = read_shard(c.data, "train", shard_range(s.train_samples, comm.rank(), comm.size()));
+  const std::int64_t test_samples = split_length(c.data, "test");
+  s.test = read_shard(c.data, "test", shard_range(test_samples, comm.rank(), comm.size()));
+  if (comm.rank() != 0) return s;
+  s.reporters = std::make_unique<ReporterList>();
+  s.reporters->add(std::make_unique<ConsoleReporter>(std::cout));
+  if (!c.out_dir.empty()) std::filesystem::create_directories(c.out_dir);
+  if (!c.metrics.empty()) {
+    const std::filesystem::path parent = std::filesystem::path(c.metrics).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    s.reporters->add(std::make_unique<JsonLinesReporter>(c.metrics));
+  }
+  return s;
+}
+
+void print_configuration(const TrainCommand& t, const Communicator& comm, std::int64_t steps) {
+  std::cout << "# dptrain train: " << comm.size() << " ranks x " << t.config.threads
+            << " threads, global batch " << t.config.batch_size * comm.size() << ", "
+            << steps << " steps per epoch\n"
+            << t.cmd->config_to_str(true, false) << std::flush;
+}
+
+void train_and_save(const TrainCommand& t, Communicator& comm, Setup& setup) {
+  Trainer trainer(t.config, comm, setup.train, setup.train_samples, setup.test);
+  if (comm.rank() == 0) print_configuration(t, comm, trainer.steps_per_epoch());
+  trainer.run(setup.reporters.get());
+  if (comm.rank() != 0 || t.config.out_dir.empty()) return;
+  const std::filesystem::path dir(t.config.out_dir);
+  save_model(trainer.model(), (dir / "model.pt").string());
+  std::ofstream(dir / "config.toml") << t.cmd->config_to_str(true, false);
+}
+
+int run_train(TrainCommand& t, int argc, char** argv) {
+  if (!t.config_file.empty()) apply_config_file(*t.cmd, t.config_file);
+  t.config.lr_scaling = t.lr_scaling == "linear" ? LrScaling::linear : LrScaling::none;
+  validate(t.config);
+  set_thread_count(t.config.threads);
+  MpiSession mpi(&argc, &argv);
+  MpiCommunicator comm;
+  Setup setup;
+  std::string failure;
+  try {
+    setup = prepare(t.config, comm);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  fail_together(comm, failure);
+  try {
+    train_and_save(t, comm, setup);
+  } catch (const std::exception& e) {
+    abort_job(e.what());
+  }
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner add_train_command(CLI::App& app) {
+  auto t = std::make_shared<TrainCommand>();
+  t->cmd = app.add_subcommand("train", std::string("Train a model data-parallel across MPI ranks. ") +
+                                           kShardPolicy);
+  bind_options(*t);
+  return [t](int argc, char** argv) { return run_train(*t, argc, argv); };
+}
+
+}  // namespace dptrain

@@ -1,0 +1,23 @@
+#include "dptrain/comm/fail_together.h"
+
+#include <iostream>
+
+namespace dptrain {
+
+void fail_together(Communicator& comm, const std::string& local_failure) {
+  const bool failed = !local_failure.empty();
+  const int first_failing = comm.allreduce_min(failed ? comm.rank() : comm.size());
+  if (first_failing == comm.size()) return;
+  if (comm.rank() == first_failing) {
+    // Name the rank only when it matters: a failure seen by some ranks and not by others.
+    const bool all_failed = comm.allreduce_min(failed ? 1 : 0) == 1;
+    const std::string where =
+        all_failed || comm.size() == 1 ? "" : "rank " + std::to_string(comm.rank()) + ": ";
+    std::cerr << "dptrain: error: " << where << local_failure << std::endl;
+  } else {
+    comm.allreduce_min(failed ? 1 : 0);
+  }
+  throw ReportedFailure();
+}
+
+}  // namespace dptrain

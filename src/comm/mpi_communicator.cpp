@@ -1,0 +1,95 @@
+#include "dptrain/comm/mpi_communicator.h"
+
+#include <algorithm>
+#include <climits>
+#include <string>
+
+#include "dptrain/error.h"
+
+namespace dptrain {
+namespace {
+
+void mpi_check(int code, const char* call) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  throw Error(std::string(call) + " failed: " + std::string(text, length));
+}
+
+#define DPTRAIN_MPI_CHECK(call) mpi_check((call), #call)
+
+// MPI counts are ints: large buffers go in pieces.
+constexpr std::size_t kMaxCount = INT_MAX / 2;
+
+template <class T>
+void allreduce_in_pieces(T* values, std::size_t count, MPI_Datatype type, MPI_Comm comm) {
+  for (std::size_t done = 0; done < count; done += kMaxCount) {
+    const int piece = static_cast<int>(std::min(kMaxCount, count - done));
+    DPTRAIN_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values + done, piece, type, MPI_SUM, comm));
+  }
+}
+
+}  // namespace
+
+MpiSession::MpiSession(int* argc, char*** argv) {
+  int provided = 0;
+  DPTRAIN_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
+  // Errors come back as codes and become dptrain::Error instead of aborting inside MPI.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+}
+
+MpiSession::~MpiSession() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+
+MpiCommunicator::MpiCommunicator(MPI_Comm comm) : comm_(comm) {
+  DPTRAIN_MPI_CHECK(MPI_Comm_rank(comm_, &rank_));
+  DPTRAIN_MPI_CHECK(MPI_Comm_size(comm_, &size_));
+  // Ranks that share memory are the ranks of one node: that is what thread layout and GPU
+  // selection need, and it holds under mpirun and srun alike (SLURM_* variables do not).
+  DPTRAIN_MPI_CHECK(
+      MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node_comm_));
+  DPTRAIN_MPI_CHECK(MPI_Comm_rank(node_comm_, &local_rank_));
+  DPTRAIN_MPI_CHECK(MPI_Comm_size(node_comm_, &local_size_));
+}
+
+MpiCommunicator::~MpiCommunicator() {
+  if (node_comm_ != MPI_COMM_NULL) MPI_Comm_free(&node_comm_);
+}
+
+void MpiCommunicator::allreduce_sum(float* values, std::size_t count) {
+  allreduce_in_pieces(values, count, MPI_FLOAT, comm_);
+}
+
+void MpiCommunicator::allreduce_sum(double* values, std::size_t count) {
+  allreduce_in_pieces(values, count, MPI_DOUBLE, comm_);
+}
+
+int MpiCommunicator::allreduce_min(int value) {
+  DPTRAIN_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT, MPI_MIN, comm_));
+  return value;
+}
+
+int MpiCommunicator::allreduce_max(int value) {
+  DPTRAIN_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT, MPI_MAX, comm_));
+  return value;
+}
+
+double MpiCommunicator::allreduce_max(double value) {
+  DPTRAIN_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_MAX, comm_));
+  return value;
+}
+
+void MpiCommunicator::broadcast(float* values, std::size_t count, int root) {
+  for (std::size_t done = 0; done < count; done += kMaxCount) {
+    const int piece = static_cast<int>(std::min(kMaxCount, count - done));
+    DPTRAIN_MPI_CHECK(MPI_Bcast(values + done, piece, MPI_FLOAT, root, comm_));
+  }
+}
+
+void MpiCommunicator::barrier() { DPTRAIN_MPI_CHECK(MPI_Barrier(comm_)); }
+
+}  // namespace dptrain

@@ -1,0 +1,124 @@
+// Reads a rank's shard from the HDF5 file: hyperslabs of /<split>/images and /<split>/labels.
+#include <string>
+#include <vector>
+
+#include "dptrain/data/hdf5_dataset.h"
+#include "hdf5_handle.h"
+
+namespace dptrain {
+namespace {
+
+H5Handle open_file(const std::string& path) {
+  silence_hdf5_diagnostics();
+  FILE* probe = std::fopen(path.c_str(), "rb");
+  if (!probe) throw Error(path + ": no such file (convert the data first with `dptrain convert`)");
+  std::fclose(probe);
+  if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path + ": not an HDF5 file");
+  return H5Handle(h5_check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path,
+                           "cannot open HDF5 file (truncated or corrupt?)"),
+                  H5Fclose);
+}
+
+H5Handle open_dataset(hid_t file, const std::string& path, const std::string& name) {
+  if (H5Lexists(file, name.substr(0, name.rfind('/')).c_str(), H5P_DEFAULT) <= 0 ||
+      H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) {
+    throw Error(path + ": missing dataset " + name + " (not a file written by `dptrain convert`?)");
+  }
+  return H5Handle(h5_check(H5Dopen2(file, name.c_str(), H5P_DEFAULT), path, "cannot open " + name),
+                  H5Dclose);
+}
+
+std::string shape_text(const std::vector<hsize_t>& dims) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < dims.size(); ++i) text += (i ? "," : "") + std::to_string(dims[i]);
+  return text + "]";
+}
+
+// Checks that `dataset` holds unsigned bytes shaped [N, trailing...] and returns N.
+std::int64_t checked_length(hid_t dataset, const std::string& path, const std::string& name,
+                            const std::vector<hsize_t>& trailing) {
+  H5Handle type(H5Dget_type(dataset), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_INTEGER || H5Tget_size(type.get()) != 1 ||
+      H5Tget_sign(type.get()) != H5T_SGN_NONE) {
+    throw Error(path + ": dataset " + name + " is not of type uint8");
+  }
+  H5Handle space(H5Dget_space(dataset), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(rank > 0 ? rank : 0);
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  std::vector<hsize_t> expected_tail(dims.begin() + (rank > 0 ? 1 : 0), dims.end());
+  if (rank != static_cast<int>(trailing.size()) + 1 || expected_tail != trailing) {
+    std::vector<hsize_t> want{0};
+    want.insert(want.end(), trailing.begin(), trailing.end());
+    std::string wanted = shape_text(want);
+    wanted.replace(1, 1, "N");
+    throw Error(path + ": dataset " + name + " has shape " + shape_text(dims) + ", expected " +
+                wanted);
+  }
+  return static_cast<std::int64_t>(dims[0]);
+}
+
+void read_rows(hid_t dataset, std::int64_t begin, std::int64_t count, std::size_t row_bytes,
+               std::uint8_t* out, const std::string& path, const std::string& name) {
+  H5Handle file_space(H5Dget_space(dataset), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(file_space.get());
+  std::vector<hsize_t> start(rank, 0), extent(rank);
+  H5Sget_simple_extent_dims(file_space.get(), extent.data(), nullptr);
+  start[0] = static_cast<hsize_t>(begin);
+  extent[0] = static_cast<hsize_t>(count);
+  h5_check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
+                               extent.data(), nullptr),
+           path, "cannot select rows of " + name);
+  const hsize_t elements = static_cast<hsize_t>(count) * row_bytes;
+  H5Handle memory_space(H5Screate_simple(1, &elements, nullptr), H5Sclose);
+  h5_check(H5Dread(dataset, H5T_NATIVE_UINT8, memory_space.get(), file_space.get(), H5P_DEFAULT, out),
+           path, "cannot read " + name + " (truncated or corrupt file?)");
+}
+
+}  // namespace
+
+std::int64_t split_length(const std::string& path, const std::string& split) {
+  H5Handle file = open_file(path);
+  H5Handle images = open_dataset(file.get(), path, "/" + split + "/images");
+  H5Handle labels = open_dataset(file.get(), path, "/" + split + "/labels");
+  const std::int64_t n = checked_length(images.get(), path, "/" + split + "/images",
+                                        {kImageSide, kImageSide});
+  const std::int64_t m = checked_length(labels.get(), path, "/" + split + "/labels", {});
+  if (n != m) {
+    throw Error(path + ": /" + split + " has " + std::to_string(n) + " images but " +
+                std::to_string(m) + " labels");
+  }
+  return n;
+}
+
+Shard read_shard(const std::string& path, const std::string& split, ShardRange range) {
+  const std::int64_t n = split_length(path, split);
+  if (range.begin < 0 || range.count < 0 || range.begin + range.count > n) {
+    throw Error(path + ": shard [" + std::to_string(range.begin) + ", " +
+                std::to_string(range.begin + range.count) + ") is outside /" + split +
+                " with " + std::to_string(n) + " samples");
+  }
+  H5Handle file = open_file(path);
+  H5Handle images = open_dataset(file.get(), path, "/" + split + "/images");
+  H5Handle labels = open_dataset(file.get(), path, "/" + split + "/labels");
+  Shard shard;
+  shard.begin = range.begin;
+  shard.count = range.count;
+  shard.images.resize(static_cast<std::size_t>(range.count) * kImagePixels);
+  shard.labels.resize(static_cast<std::size_t>(range.count));
+  if (range.count == 0) return shard;
+  read_rows(images.get(), range.begin, range.count, kImagePixels, shard.images.data(), path,
+            "/" + split + "/images");
+  read_rows(labels.get(), range.begin, range.count, 1, shard.labels.data(), path,
+            "/" + split + "/labels");
+  for (std::size_t i = 0; i < shard.labels.size(); ++i) {
+    if (shard.labels[i] >= kNumClasses) {
+      throw Error(path + ": /" + split + "/labels has label " + std::to_string(shard.labels[i]) +
+                  " at sample " + std::to_string(range.begin + static_cast<std::int64_t>(i)) +
+                  ", outside 0-9");
+    }
+  }
+  return shard;
+}
+
+}  // namespace dptrain

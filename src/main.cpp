@@ -1,0 +1,31 @@
+// dptrain: data-parallel training of LibTorch models across MPI ranks.
+//
+// Every failure ends as one line "dptrain: error: ..." and a non-zero exit on every rank.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/errors.h"
+#include "cli/launcher.h"
+#include "dptrain/comm/fail_together.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"dptrain: data-parallel training of LibTorch models across MPI ranks"};
+  app.require_subcommand(1);
+  const dptrain::CommandRunner convert = dptrain::add_convert_command(app);
+  const dptrain::CommandRunner train = dptrain::add_train_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help
+    return dptrain::launcher_rank() == 0 ? app.exit(e) : 0;
+  } catch (const CLI::ParseError& e) {
+    dptrain::report_usage_error(std::string(e.what()) + " (see --help)");
+    return 2;
+  }
+  try {
+    return app.got_subcommand("convert") ? convert(argc, argv) : train(argc, argv);
+  } catch (const dptrain::ReportedFailure&) {
+    return 1;
+  } catch (const std::exception& e) {
+    return dptrain::report_usage_error(e.what());
+  }
+}

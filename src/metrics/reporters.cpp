@@ -1,0 +1,77 @@
+#include "dptrain/metrics/reporters.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "dptrain/error.h"
+
+namespace dptrain {
+
+void ConsoleReporter::epoch(const EpochMetrics& m) {
+  char line[256];
+  const double share = m.epoch_seconds > 0 ? m.allreduce_seconds / m.epoch_seconds : 0.0;
+  std::snprintf(line, sizeof line,
+                "epoch %d: train loss %.4f, test loss %.4f, test accuracy %.1f%%, %.2f s, "
+                "%.0f samples/s, %.1f%% in gradient averaging",
+                m.epoch, m.train_loss, m.test_loss, 100.0 * m.test_accuracy, m.epoch_seconds,
+                m.samples_per_second, 100.0 * share);
+  out_ << line << std::endl;
+}
+
+void ConsoleReporter::summary(const RunSummary& s) {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "done: %d epochs, %d ranks x %d threads, global batch %d, %.0f samples/s, "
+                "final test accuracy %.1f%%",
+                s.epochs, s.ranks, s.threads, s.global_batch, s.samples_per_second,
+                100.0 * s.final_test_accuracy);
+  out_ << line << std::endl;
+}
+
+JsonLinesReporter::JsonLinesReporter(const std::string& path) : out_(path), path_(path) {
+  if (!out_) throw Error(path + ": cannot open metrics file for writing");
+}
+
+void JsonLinesReporter::epoch(const EpochMetrics& m) {
+  const nlohmann::json record = {
+      {"epoch", m.epoch},
+      {"train_loss", m.train_loss},
+      {"test_loss", m.test_loss},
+      {"test_accuracy", m.test_accuracy},
+      {"epoch_seconds", m.epoch_seconds},
+      {"samples_per_second", m.samples_per_second},
+      {"allreduce_seconds", m.allreduce_seconds},
+      {"learning_rate", m.learning_rate},
+      {"samples", m.samples},
+      {"steps", m.steps}};
+  out_ << record.dump() << std::endl;
+}
+
+void JsonLinesReporter::summary(const RunSummary& s) {
+  const nlohmann::json record = {
+      {"summary", true},
+      {"model", s.model},
+      {"ranks", s.ranks},
+      {"threads", s.threads},
+      {"global_batch", s.global_batch},
+      {"epochs", s.epochs},
+      {"total_samples", s.total_samples},
+      {"total_seconds", s.total_seconds},
+      {"total_allreduce_seconds", s.total_allreduce_seconds},
+      {"samples_per_second", s.samples_per_second},
+      {"final_test_accuracy", s.final_test_accuracy},
+      {"final_test_loss", s.final_test_loss}};
+  out_ << record.dump() << std::endl;
+  if (!out_) throw Error(path_ + ": writing metrics failed");
+}
+
+void ReporterList::epoch(const EpochMetrics& m) {
+  for (auto& r : reporters_) r->epoch(m);
+}
+
+void ReporterList::summary(const RunSummary& s) {
+  for (auto& r : reporters_) r->summary(s);
+}
+
+}  // namespace dptrain

@@ -1,0 +1,55 @@
+#include "dptrain/train/threads.h"
+
+#include <dlfcn.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <string>
+
+namespace dptrain {
+namespace {
+
+int positive_from_env(const char* name) {
+  const char* text = std::getenv(name);
+  if (!text) return 0;
+  char* end = nullptr;
+  const long value = std::strtol(text, &end, 10);
+  return (end != text && value > 0) ? static_cast<int>(value) : 0;
+}
+
+// OpenBLAS (pulled in by LibTorch through libblas.so.3) keeps its own thread pool; look its
+// setter up at run time so dptrain also runs on a BLAS that has none.
+void set_blas_threads(int threads) {
+  using Setter = void (*)(int);
+  for (const char* name : {"openblas_set_num_threads", "goto_set_num_threads"}) {
+    if (auto setter = reinterpret_cast<Setter>(dlsym(RTLD_DEFAULT, name))) {
+      setter(threads);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+int default_thread_count() {
+  if (int n = positive_from_env("SLURM_CPUS_PER_TASK")) return n;
+  if (int n = positive_from_env("OMP_NUM_THREADS")) return n;
+  return 1;
+}
+
+void set_thread_count(int threads) {
+  // Child libraries read these when they start their pools; set them first.
+  const std::string text = std::to_string(threads);
+  setenv("OMP_NUM_THREADS", text.c_str(), 1);
+  setenv("OPENBLAS_NUM_THREADS", text.c_str(), 1);
+  torch::set_num_threads(threads);
+  // The inter-op pool can be sized only before its first use; later calls would throw.
+  static bool interop_set = false;
+  if (!interop_set) {
+    torch::set_num_interop_threads(threads);
+    interop_set = true;
+  }
+  set_blas_threads(threads);
+}
+
+}  // namespace dptrain

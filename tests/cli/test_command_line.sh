@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Command line behaviour of the dptrain binary: every bad input gives exactly one
+# "dptrain: error:" line naming the file or option, a non-zero exit on every rank, and no
+# output file; and a small end-to-end run writes the metrics it promises.
+# Usage: test_command_line.sh DPTRAIN MAKE_FIXTURES MPIEXEC SOURCE_DIR
+set -u
+dptrain=$1 make_fixtures=$2 mpiexec=$3 source_dir=$4
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$make_fixtures" "$work" || { echo "cannot write fixtures"; exit 1; }
+passed=0 failed=0
+
+fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+
+# expect_error NAME PATTERN [NEW_FILE] -- COMMAND...: non-zero exit, one error line matching.
+expect_error() {
+  local name=$1 pattern=$2 new_file=$3; shift 4
+  local out status lines
+  out=$(timeout 120 "$@" 2>&1); status=$?
+  lines=$(grep -c '^dptrain: error: ' <<<"$out")
+  if [ "$status" -eq 0 ] || [ "$status" -eq 124 ]; then
+    fail "$name: exit status $status"; echo "$out" | head -20; return
+  fi
+  if [ "$lines" -ne 1 ]; then
+    fail "$name: $lines error lines"; echo "$out" | head -20; return
+  fi
+  if ! grep -q -- "$pattern" <<<"$(grep '^dptrain: error: ' <<<"$out")"; then
+    fail "$name: error line does not match '$pattern'"; echo "$out" | head -5; return
+  fi
+  if [ -n "$new_file" ] && [ -e "$new_file" ]; then
+    fail "$name: left $new_file behind"; return
+  fi
+  if [ -n "$(find "$work" -name '.*.tmp.*')" ]; then
+    fail "$name: left a temporary file"; return
+  fi
+  echo "ok: $name -> $(grep '^dptrain: error: ' <<<"$out")"
+  passed=$((passed + 1))
+}
+
+expect_ok() {
+  local name=$1; shift
+  if out=$(timeout 300 "$@" 2>&1); then
+    echo "ok: $name"; passed=$((passed + 1))
+  else
+    fail "$name"; echo "$out" | tail -20
+  fi
+}
+
+mpi2=("$mpiexec" -n 2)
+out=$work/out.h5
+
+expect_error "missing directory" "$work/none: no such directory" "$out" -- \
+  "$dptrain" convert --input "$work/none" --output "$out"
+expect_error "missing file" "nofiles/train-images-idx3-ubyte\[.gz\]: no such file" "$out" -- \
+  "$dptrain" convert --input "$work/nofiles" --output "$out"
+expect_error "wrong magic" "badmagic/train-images-idx3-ubyte.gz: wrong IDX magic" "$out" -- \
+  "$dptrain" convert --input "$work/badmagic" --output "$out"
+expect_error "truncated IDX" "truncated/train-images-idx3-ubyte.gz: truncated IDX file" "$out" -- \
+  "$dptrain" convert --input "$work/truncated" --output "$out"
+expect_error "count mismatch" "11 labels for 12 images" "$out" -- \
+  "$dptrain" convert --input "$work/mismatch" --output "$out"
+expect_error "label above 9" "label 10 at item 7 is outside 0-9" "$out" -- \
+  "$dptrain" convert --input "$work/badlabel" --output "$out"
+
+expect_ok "convert" "$dptrain" convert --input "$work/good" --output "$work/good.h5"
+expect_ok "convert three" "$dptrain" convert --input "$work/three" --output "$work/three.h5"
+cp "$work/good.h5" "$work/before.h5"
+expect_error "existing output" "good.h5: already exists (use --force" "" -- \
+  "$dptrain" convert --input "$work/good" --output "$work/good.h5"
+cmp -s "$work/good.h5" "$work/before.h5" || fail "existing output was modified"
+expect_ok "convert --force" "$dptrain" convert --input "$work/good" --output "$work/good.h5" --force
+
+metrics=$work/metrics.jsonl
+expect_error "missing dataset file" "$work/absent.h5: no such file" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/absent.h5" --metrics "$metrics"
+expect_error "not HDF5" "text.h5: not an HDF5 file" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/text.h5" --metrics "$metrics"
+expect_error "HDF5 without datasets" "empty.h5: missing dataset /train/images" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/empty.h5" --metrics "$metrics"
+expect_error "HDF5 wrong shape" "wrongshape.h5: dataset /train/images has shape \[12,784\]" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/wrongshape.h5" --metrics "$metrics"
+expect_error "unknown option" "--bogus" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --bogus 3 --metrics "$metrics"
+expect_error "batch size 0" "--batch-size must be at least 1 (got 0)" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --batch-size 0 --metrics "$metrics"
+expect_error "more ranks than samples" "3 training samples for 4 ranks" "$metrics" -- \
+  "$mpiexec" -n 4 "$dptrain" train --data "$work/three.h5" --metrics "$metrics"
+expect_error "unknown model" "unknown model 'nope'" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --model nope --metrics "$metrics"
+expect_error "missing config file" "nothere.toml" "$metrics" -- \
+  "$dptrain" train --config "$work/nothere.toml" --metrics "$metrics"
+
+# A TOML file supplies options; the command line overrides it.
+cat > "$work/run.toml" <<TOML
+data = "$work/good.h5"
+epochs = 3
+batch-size = 4
+lr = 0.01
+TOML
+expect_ok "train from TOML, 2 ranks" "${mpi2[@]}" "$dptrain" train --config "$work/run.toml" \
+  --epochs 2 --metrics "$metrics" --out-dir "$work/run"
+epoch_lines=$(grep -c '"epoch":' "$metrics" 2>/dev/null || echo 0)
+summary_lines=$(grep -c '"summary":true' "$metrics" 2>/dev/null || echo 0)
+if [ "$epoch_lines" -eq 2 ] && [ "$summary_lines" -eq 1 ]; then
+  echo "ok: metrics has 2 epochs and a summary"; passed=$((passed + 1))
+else
+  fail "metrics: $epoch_lines epoch lines, $summary_lines summaries"; cat "$metrics"
+fi
+for key in train_loss test_loss test_accuracy epoch_seconds samples_per_second allreduce_seconds; do
+  grep -q "\"$key\":" "$metrics" || fail "metrics lacks $key"
+done
+grep -q '"ranks":2' "$metrics" && grep -q '"global_batch":8' "$metrics" \
+  || fail "summary does not record 2 ranks and global batch 8"
+[ -s "$work/run/model.pt" ] && [ -s "$work/run/config.toml" ] || fail "out-dir lacks model.pt or config.toml"
+grep -q 'batch-size=4' "$work/run/config.toml" || fail "effective config lacks batch-size from TOML"
+
+expect_ok "help" "$dptrain" train --help
+"$dptrain" train --help | grep -q 'smaller or empty last batch' || fail "--help does not state the shard policy"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

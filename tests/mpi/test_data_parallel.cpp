@@ -1,0 +1,144 @@
+// Data-parallel correctness, run by ctest under mpiexec with 1, 2, 3 and 4 ranks.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "../support/synthetic.h"
+#include "dptrain/comm/fail_together.h"
+#include "dptrain/comm/mpi_communicator.h"
+#include "dptrain/model/registry.h"
+#include "dptrain/train/evaluate.h"
+#include "dptrain/train/trainer.h"
+
+namespace dptrain {
+namespace {
+
+TrainConfig small_config() {
+  TrainConfig c;
+  c.data = "synthetic";
+  c.batch_size = 5;
+  c.lr = 0.05;
+  c.seed = 7;
+  c.bucket_mb = 0.5;  // several buckets
+  return c;
+}
+
+// Flat copy of every parameter (or gradient) for comparisons.
+torch::Tensor flatten(const std::vector<torch::Tensor>& tensors) {
+  std::vector<torch::Tensor> parts;
+  for (const auto& t : tensors) parts.push_back(t.detach().reshape({-1}));
+  return torch::cat(parts);
+}
+
+std::vector<torch::Tensor> gradients(const std::vector<torch::Tensor>& parameters) {
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : parameters) grads.push_back(p.grad());
+  return grads;
+}
+
+TEST(DataParallel, AveragedGradientEqualsGradientOfTheUnionOfBatches) {
+  MpiCommunicator comm;
+  const std::int64_t samples = 53;  // uneven shards: no rank count here divides 53
+  const TrainConfig config = small_config();
+  const Shard train = testing::synthetic_shard(shard_range(samples, comm.rank(), comm.size()));
+  const Shard test = testing::synthetic_shard({0, 0});
+  Trainer trainer(config, comm, train, samples, test);
+  const torch::Tensor start = flatten(trainer.parameters()).clone();
+
+  for (std::int64_t step = 0; step < trainer.steps_per_epoch(); ++step) {
+    // Reference: one process, the same starting parameters, the union of all ranks' batches.
+    torch::manual_seed(config.seed);
+    torch::nn::Sequential reference = make_model(config.model);
+    {
+      torch::NoGradGuard no_grad;
+      std::int64_t offset = 0;
+      const torch::Tensor now = flatten(trainer.parameters());
+      for (auto& p : reference->parameters()) {
+        p.copy_(now.narrow(0, offset, p.numel()).view(p.sizes()));
+        offset += p.numel();
+      }
+    }
+    std::vector<torch::Tensor> images, labels;
+    for (int r = 0; r < comm.size(); ++r) {
+      const ShardRange shard = shard_range(samples, r, comm.size());
+      const ShardRange batch = batch_range(shard.count, step, config.batch_size);
+      const Shard part = testing::synthetic_shard({shard.begin + batch.begin, batch.count});
+      Batcher batcher(part, config.batch_size);
+      const Batch b = batcher.batch(0);
+      images.push_back(b.images);
+      labels.push_back(b.labels);
+    }
+    torch::nn::functional::cross_entropy(reference->forward(torch::cat(images)), torch::cat(labels))
+        .backward();
+
+    trainer.train_step(0, step);
+    const torch::Tensor averaged = flatten(gradients(trainer.parameters()));
+    const torch::Tensor expected = flatten(gradients(reference->parameters()));
+    EXPECT_TRUE(torch::allclose(averaged, expected, 1e-4, 1e-6))
+        << "step " << step << ", max difference "
+        << (averaged - expected).abs().max().item<float>();
+  }
+  EXPECT_FALSE(torch::equal(start, flatten(trainer.parameters())));
+}
+
+TEST(DataParallel, ParametersStayIdenticalOnAllRanks) {
+  MpiCommunicator comm;
+  const std::int64_t samples = 101;
+  TrainConfig config = small_config();
+  config.shuffle = true;
+  config.lr_scaling = LrScaling::linear;
+  config.warmup_epochs = 1.0;
+  config.epochs = 3;
+  const Shard train = testing::synthetic_shard(shard_range(samples, comm.rank(), comm.size()));
+  const Shard test = testing::synthetic_shard(shard_range(20, comm.rank(), comm.size()));
+  Trainer trainer(config, comm, train, samples, test);
+  trainer.run(nullptr);
+
+  const torch::Tensor mine = flatten(trainer.parameters()).contiguous();
+  torch::Tensor lowest = mine.clone(), highest = mine.clone();
+  MPI_Allreduce(MPI_IN_PLACE, lowest.data_ptr<float>(), lowest.numel(), MPI_FLOAT, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Allreduce(MPI_IN_PLACE, highest.data_ptr<float>(), highest.numel(), MPI_FLOAT, MPI_MAX, MPI_COMM_WORLD);
+  EXPECT_TRUE(torch::equal(lowest, highest)) << "replicas diverged";
+  EXPECT_TRUE(torch::equal(mine, lowest));
+}
+
+TEST(DataParallel, ShardsCoverEverySampleExactlyOnce) {
+  MpiCommunicator comm;
+  for (std::int64_t samples : {60000, 10000, 53, 4}) {
+    const ShardRange mine = shard_range(samples, comm.rank(), comm.size());
+    std::vector<std::int64_t> all(2 * comm.size());
+    std::int64_t pair[2] = {mine.begin, mine.count};
+    MPI_Allgather(pair, 2, MPI_INT64_T, all.data(), 2, MPI_INT64_T, MPI_COMM_WORLD);
+    std::int64_t next = 0;
+    for (int r = 0; r < comm.size(); ++r) {
+      EXPECT_EQ(all[2 * r], next) << "rank " << r << " of " << samples;
+      next += all[2 * r + 1];
+    }
+    EXPECT_EQ(next, samples);
+  }
+}
+
+TEST(DataParallel, ShardedEvaluationEqualsWholeTestSet) {
+  MpiCommunicator comm;
+  const std::int64_t samples = 2503;  // more than one evaluation batch per rank, uneven shards
+  torch::manual_seed(3);
+  torch::nn::Sequential model = make_model("quickstart-mlp");
+  broadcast_parameters(model->parameters(), comm);
+  const Evaluation sharded =
+      evaluate(model, testing::synthetic_shard(shard_range(samples, comm.rank(), comm.size())), comm);
+  SingleRankCommunicator alone;
+  const Evaluation whole = evaluate(model, testing::synthetic_shard({0, samples}), alone);
+  EXPECT_EQ(sharded.samples, samples);
+  EXPECT_DOUBLE_EQ(sharded.accuracy, whole.accuracy);
+  EXPECT_NEAR(sharded.loss, whole.loss, 1e-5 * whole.loss);
+}
+
+TEST(DataParallel, OneFailingRankFailsEveryRank) {
+  MpiCommunicator comm;
+  const int failing = comm.size() - 1;
+  EXPECT_NO_THROW(fail_together(comm, ""));
+  EXPECT_THROW(fail_together(comm, comm.rank() == failing ? "test failure" : ""), ReportedFailure);
+}
+
+}  // namespace
+}  // namespace dptrain

@@ -1,0 +1,72 @@
+// Writes the input files the command line tests feed to dptrain: a small valid Fashion-MNIST
+// directory, one directory per kind of broken IDX input, and broken HDF5 files.
+#include <hdf5.h>
+
+#include <iostream>
+
+#include "idx_files.h"
+
+namespace t = dptrain::testing;
+
+namespace {
+
+void copy_good(const std::string& from, const std::string& to) {
+  std::filesystem::create_directories(to);
+  for (const auto& f : std::filesystem::directory_iterator(from)) {
+    std::filesystem::copy_file(f.path(), to + "/" + f.path().filename().string());
+  }
+}
+
+void write_h5(const std::string& path, const std::vector<hsize_t>& image_dims) {
+  hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (!image_dims.empty()) {
+    hid_t g = H5Gcreate2(f, "train", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t space = H5Screate_simple(static_cast<int>(image_dims.size()), image_dims.data(), nullptr);
+    hid_t d = H5Dcreate2(g, "images", H5T_STD_U8LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t lspace = H5Screate_simple(1, image_dims.data(), nullptr);
+    hid_t l = H5Dcreate2(g, "labels", H5T_STD_U8LE, lspace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dclose(l);
+    H5Sclose(lspace);
+    H5Dclose(d);
+    H5Sclose(space);
+    H5Gclose(g);
+  }
+  H5Fclose(f);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: make_fixtures DIR\n";
+    return 2;
+  }
+  const std::string dir = argv[1];
+  t::write_tiny_fashion_mnist(dir + "/good", 12, 5, true);
+  t::write_tiny_fashion_mnist(dir + "/three", 3, 5, false);
+  std::filesystem::create_directories(dir + "/nofiles");
+
+  copy_good(dir + "/good", dir + "/badmagic");
+  auto images = t::idx_bytes({12, 28, 28}, t::tiny_split(12, 0).images);
+  images[3] = 2;  // claims 2 dimensions
+  t::write_bytes(dir + "/badmagic/train-images-idx3-ubyte.gz", images, true);
+
+  copy_good(dir + "/good", dir + "/truncated");
+  images = t::idx_bytes({12, 28, 28}, t::tiny_split(12, 0).images);
+  images.resize(images.size() - 100);
+  t::write_bytes(dir + "/truncated/train-images-idx3-ubyte.gz", images, true);
+
+  copy_good(dir + "/good", dir + "/mismatch");
+  t::write_bytes(dir + "/mismatch/train-labels-idx1-ubyte.gz",
+                 t::idx_bytes({11}, std::vector<std::uint8_t>(11, 1)), true);
+
+  copy_good(dir + "/good", dir + "/badlabel");
+  std::vector<std::uint8_t> labels(12, 3);
+  labels[7] = 10;
+  t::write_bytes(dir + "/badlabel/train-labels-idx1-ubyte.gz", t::idx_bytes({12}, labels), true);
+
+  write_h5(dir + "/empty.h5", {});
+  write_h5(dir + "/wrongshape.h5", {12, 784});
+  std::ofstream(dir + "/text.h5") << "this is not HDF5\n";
+  return 0;
+}

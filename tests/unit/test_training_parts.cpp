@@ -1,0 +1,99 @@
+// One-process tests of the pieces the trainer wires together.
+#include <gtest/gtest.h>
+
+#include "../support/synthetic.h"
+#include "dptrain/comm/gradient_sync.h"
+#include "dptrain/error.h"
+#include "dptrain/model/registry.h"
+#include "dptrain/train/batcher.h"
+#include "dptrain/train/lr_schedule.h"
+
+namespace dptrain {
+namespace {
+
+TEST(GradientSync, GradientsAreViewsIntoBucketsThroughBackward) {
+  torch::manual_seed(0);
+  torch::nn::Sequential model = make_model("quickstart-mlp");
+  SingleRankCommunicator comm;
+  GradientSync sync(model->parameters(), comm, 1 << 20);  // 1 MiB: the 784x512 weight alone is 1.5
+  EXPECT_GE(sync.bucket_count(), 2u);
+  std::size_t elements = 0;
+  for (std::size_t b = 0; b < sync.bucket_count(); ++b) elements += sync.bucket_elements(b);
+  std::size_t parameters = 0;
+  std::vector<void*> addresses;
+  for (const auto& p : model->parameters()) {
+    parameters += static_cast<std::size_t>(p.numel());
+    addresses.push_back(p.grad().data_ptr());
+  }
+  EXPECT_EQ(elements, parameters);
+
+  const Shard shard = testing::synthetic_shard({0, 8});
+  const Batch batch = Batcher(shard, 8).batch(0);
+  sync.zero_grad();
+  torch::nn::functional::cross_entropy(model->forward(batch.images), batch.labels).backward();
+  std::size_t i = 0;
+  for (const auto& p : model->parameters()) {
+    EXPECT_EQ(p.grad().data_ptr(), addresses[i++]) << "backward replaced a gradient buffer";
+    EXPECT_GT(p.grad().abs().sum().item<float>(), 0.0f);
+  }
+  const torch::Tensor before = model->parameters().back().grad().clone();
+  sync.average(0.25);
+  EXPECT_TRUE(torch::allclose(model->parameters().back().grad(), before * 0.25));
+  sync.zero_grad();
+  EXPECT_EQ(model->parameters().front().grad().abs().sum().item<float>(), 0.0f);
+}
+
+TEST(Batcher, ConvertsLikeToTensorAndSlicesBatches) {
+  const Shard shard = testing::synthetic_shard({10, 7});
+  Batcher batcher(shard, 3);
+  const Batch first = batcher.batch(0);
+  EXPECT_EQ(first.images.sizes(), (torch::IntArrayRef{3, 1, 28, 28}));
+  EXPECT_EQ(first.images.scalar_type(), torch::kFloat);
+  EXPECT_FLOAT_EQ(first.images[1][0][0][5].item<float>(), testing::synthetic_pixel(11, 5) / 255.0f);
+  EXPECT_EQ(first.labels[2].item<std::int64_t>(), testing::synthetic_label(12));
+  EXPECT_EQ(batcher.batch(2).size(), 1);
+  EXPECT_EQ(batcher.batch(3).size(), 0);
+}
+
+TEST(Batcher, ShuffledEpochVisitsEverySampleOnce) {
+  const Shard shard = testing::synthetic_shard({0, 10});
+  Batcher batcher(shard, 4);
+  batcher.start_epoch(true, 5, 1);
+  std::vector<std::int64_t> labels;
+  for (int step = 0; step < 3; ++step) {
+    const Batch b = batcher.batch(step);
+    for (std::int64_t i = 0; i < b.size(); ++i) labels.push_back(b.labels[i].item<std::int64_t>());
+  }
+  std::vector<std::int64_t> expected;
+  for (int i = 0; i < 10; ++i) expected.push_back(testing::synthetic_label(i));
+  EXPECT_NE(labels, expected);
+  std::sort(labels.begin(), labels.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(labels, expected);
+}
+
+TEST(LearningRate, LinearScalingWithWarmup) {
+  TrainConfig c;
+  c.lr = 0.1;
+  EXPECT_DOUBLE_EQ(learning_rate(c, 4, 0.0), 0.1);
+  c.lr_scaling = LrScaling::linear;
+  EXPECT_DOUBLE_EQ(learning_rate(c, 4, 0.0), 0.4);
+  c.warmup_epochs = 2;
+  EXPECT_DOUBLE_EQ(learning_rate(c, 4, 0.0), 0.1);
+  EXPECT_DOUBLE_EQ(learning_rate(c, 4, 1.0), 0.25);
+  EXPECT_DOUBLE_EQ(learning_rate(c, 4, 2.0), 0.4);
+  EXPECT_DOUBLE_EQ(learning_rate(c, 4, 3.5), 0.4);
+  EXPECT_DOUBLE_EQ(learning_rate(c, 1, 0.5), 0.1);
+}
+
+TEST(ModelRegistry, BuildsTheQuickstartMlpAndRejectsUnknownNames) {
+  torch::nn::Sequential model = make_model("quickstart-mlp");
+  std::int64_t count = 0;
+  for (const auto& p : model->parameters()) count += p.numel();
+  EXPECT_EQ(count, 784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10);
+  EXPECT_EQ(model->forward(torch::zeros({2, 1, 28, 28})).sizes(), (torch::IntArrayRef{2, 10}));
+  EXPECT_THROW(make_model("resnet-9000"), Error);
+}
+
+}  // namespace
+}  // namespace dptrain
