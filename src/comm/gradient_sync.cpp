@@ -30,10 +30,16 @@ std::vector<std::vector<torch::Tensor>> plan_buckets(const std::vector<torch::Te
 GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters, Communicator& comm,
                            std::size_t bucket_bytes)
     : comm_(comm) {
+  std::int64_t total = 0;
+  for (const auto& p : parameters) total += p.numel();
+  torch::Tensor memory = torch::from_blob(comm_.reduction_buffer(static_cast<std::size_t>(total)),
+                                          {total}, torch::kFloat);
+  std::int64_t used = 0;
   for (const auto& members : plan_buckets(parameters, bucket_bytes)) {
     std::int64_t elements = 0;
     for (const auto& p : members) elements += p.numel();
-    torch::Tensor flat = torch::zeros({elements}, members.front().options().requires_grad(false));
+    torch::Tensor flat = memory.narrow(0, used, elements);
+    used += elements;
     std::int64_t offset = 0;
     for (auto p : members) {
       if (p.scalar_type() != torch::kFloat) throw Error("gradient averaging supports float32 parameters only");
@@ -49,11 +55,9 @@ void GradientSync::zero_grad() {
   for (auto& flat : buckets_) flat.zero_();
 }
 
-void GradientSync::average(double weight) {
+void GradientSync::reduce() {
   const auto start = std::chrono::steady_clock::now();
   for (auto& flat : buckets_) {
-    // Exactly 1 (one rank, or equal weights summing to 1 on one rank) leaves bits untouched.
-    if (weight != 1.0) flat.mul_(weight);
     comm_.allreduce_sum(flat.data_ptr<float>(), static_cast<std::size_t>(flat.numel()));
   }
   seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

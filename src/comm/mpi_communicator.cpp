@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <string>
 
 #include "dptrain/error.h"
@@ -54,13 +55,37 @@ MpiCommunicator::MpiCommunicator(MPI_Comm comm) : comm_(comm) {
       MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node_comm_));
   DPTRAIN_MPI_CHECK(MPI_Comm_rank(node_comm_, &local_rank_));
   DPTRAIN_MPI_CHECK(MPI_Comm_size(node_comm_, &local_size_));
+  // Node-shared reduction needs the same number of ranks on every node, so that segment l
+  // means the same elements everywhere. DPTRAIN_SHARED_MEMORY=0 turns it off.
+  const char* setting = std::getenv("DPTRAIN_SHARED_MEMORY");
+  const bool allowed = !(setting && std::string(setting) == "0");
+  shared_memory_ = allowed && local_size_ > 1 &&
+                   allreduce_min(local_size_) == allreduce_max(local_size_);
+  if (shared_memory_ && local_size_ < size_) {
+    DPTRAIN_MPI_CHECK(MPI_Comm_split(comm_, local_rank_, rank_, &across_nodes_comm_));
+  }
 }
 
 MpiCommunicator::~MpiCommunicator() {
+  shared_buffers_.clear();
+  if (across_nodes_comm_ != MPI_COMM_NULL) MPI_Comm_free(&across_nodes_comm_);
   if (node_comm_ != MPI_COMM_NULL) MPI_Comm_free(&node_comm_);
 }
 
+float* MpiCommunicator::reduction_buffer(std::size_t count) {
+  if (!shared_memory_) return Communicator::reduction_buffer(count);
+  shared_buffers_.push_back(
+      std::make_unique<NodeSharedBuffer>(node_comm_, across_nodes_comm_, count));
+  return shared_buffers_.back()->data();
+}
+
 void MpiCommunicator::allreduce_sum(float* values, std::size_t count) {
+  for (auto& buffer : shared_buffers_) {
+    if (buffer->contains(values, count)) {
+      buffer->allreduce_sum(static_cast<std::size_t>(values - buffer->data()), count);
+      return;
+    }
+  }
   allreduce_in_pieces(values, count, MPI_FLOAT, comm_);
 }
 

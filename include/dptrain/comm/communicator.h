@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <vector>
 
 namespace dptrain {
 
@@ -25,6 +27,16 @@ class Communicator {
   virtual double allreduce_max(double value) = 0;
   virtual void broadcast(float* values, std::size_t count, int root) = 0;
   virtual void barrier() = 0;
+
+  // Collective. Memory for `count` floats that allreduce_sum reduces fastest (on MPI with
+  // several ranks per node: memory shared with them). Owned by the communicator.
+  virtual float* reduction_buffer(std::size_t count) {
+    buffers_.push_back(std::make_unique<float[]>(count));
+    return buffers_.back().get();
+  }
+
+ private:
+  std::vector<std::unique_ptr<float[]>> buffers_;
 };
 
 // A job of one rank: every collective is the identity. Lets unit tests and the converter run

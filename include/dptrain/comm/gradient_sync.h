@@ -1,9 +1,12 @@
-// Averages gradients across ranks before every optimizer step.
+// Sums gradients across ranks before every optimizer step.
 //
-// Each parameter's gradient is a view into one of a few flat bucket buffers, so backward
-// writes straight into the memory that is reduced: one allreduce per bucket, no copies, never
-// one call per parameter. Buckets are filled in reverse parameter order, the order in which
-// backward produces gradients.
+// Each parameter's gradient is a view into one of a few flat buckets, all carved from the
+// communicator's reduction buffer, so backward writes straight into the memory that is
+// reduced: one allreduce per bucket, no copies, never one call per parameter. Buckets are
+// filled in reverse parameter order, the order in which backward produces gradients.
+//
+// The trainer weights each rank's loss by its share of the step's global batch, so the sum of
+// the ranks' gradients is the gradient of the mean loss over the global batch.
 #pragma once
 
 #include <torch/torch.h>
@@ -22,9 +25,8 @@ class GradientSync {
   // Zeroes every gradient before a step (the buckets are the gradients).
   void zero_grad();
 
-  // Sums `weight` × local gradient over all ranks; with weight = this rank's share of the
-  // step's global batch the result is the gradient of the mean loss over the global batch.
-  void average(double weight);
+  // Sums every gradient over all ranks, in place.
+  void reduce();
 
   std::size_t bucket_count() const { return buckets_.size(); }
   std::size_t bucket_elements(std::size_t bucket) const;

@@ -3,7 +3,11 @@
 
 #include <mpi.h>
 
+#include <memory>
+#include <vector>
+
 #include "dptrain/comm/communicator.h"
+#include "dptrain/comm/node_shared_buffer.h"
 
 namespace dptrain {
 
@@ -34,10 +38,18 @@ class MpiCommunicator : public Communicator {
   double allreduce_max(double value) override;
   void broadcast(float* values, std::size_t count, int root) override;
   void barrier() override;
+  float* reduction_buffer(std::size_t count) override;
+
+  // Whether reduction buffers live in node-shared memory (several ranks per node, the same
+  // number on every node); otherwise allreduce is MPI_Allreduce alone.
+  bool uses_shared_memory() const { return shared_memory_; }
 
  private:
   MPI_Comm comm_;
   MPI_Comm node_comm_ = MPI_COMM_NULL;
+  MPI_Comm across_nodes_comm_ = MPI_COMM_NULL;
+  bool shared_memory_ = false;
+  std::vector<std::unique_ptr<NodeSharedBuffer>> shared_buffers_;
   int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
 };
 
