@@ -41,7 +41,8 @@ void bind_options(TrainCommand& t) {
   cmd.add_option("--config", t.config_file,
                  "TOML file with any of these options, e.g. config/quickstart.toml (command line wins)");
   cmd.add_option("--data", c.data, "HDF5 file written by `dptrain convert` (required)");
-  cmd.add_option("--model", c.model, "Model name")->capture_default_str();
+  cmd.add_option("--model", c.model, "Model: quickstart-mlp (the tutorial's), wide-mlp, small-cnn")
+      ->capture_default_str();
   cmd.add_option("--epochs", c.epochs, "Passes over the training set")->capture_default_str();
   cmd.add_option("--batch-size", c.batch_size, "Samples per rank and step")->capture_default_str();
   cmd.add_option("--lr", c.lr, "SGD learning rate (for 1 rank)")->capture_default_str();

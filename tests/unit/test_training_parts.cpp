@@ -93,6 +93,11 @@ TEST(ModelRegistry, BuildsTheQuickstartMlpAndRejectsUnknownNames) {
   EXPECT_EQ(count, 784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10);
   EXPECT_EQ(model->forward(torch::zeros({2, 1, 28, 28})).sizes(), (torch::IntArrayRef{2, 10}));
   EXPECT_THROW(make_model("resnet-9000"), Error);
+  for (const std::string& name : model_names()) {
+    EXPECT_EQ(make_model(name)->forward(torch::zeros({3, 1, 28, 28})).sizes(),
+              (torch::IntArrayRef{3, 10}))
+        << name;
+  }
 }
 
 }  // namespace
