@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   const dptrain::CommandRunner convert = dptrain::add_convert_command(app);
   const dptrain::CommandRunner train = dptrain::add_train_command(app);
+  const dptrain::CommandRunner bench = dptrain::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help
@@ -22,7 +23,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    return app.got_subcommand("convert") ? convert(argc, argv) : train(argc, argv);
+    if (app.got_subcommand("convert")) return convert(argc, argv);
+    if (app.got_subcommand("bench")) return bench(argc, argv);
+    return train(argc, argv);
   } catch (const dptrain::ReportedFailure&) {
     return 1;
   } catch (const std::exception& e) {

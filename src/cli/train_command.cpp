@@ -63,6 +63,14 @@ void bind_options(TrainCommand& t) {
                  "then OMP_NUM_THREADS, then 1)")
       ->capture_default_str();
   cmd.add_option("--bucket-mb", c.bucket_mb, "Gradient bucket size in MiB")->capture_default_str();
+  cmd.add_option("--grad-dtype", c.grad_dtype,
+                 "Precision gradients travel in between processes: fp32 (exact), bf16 or fp16 "
+                 "(half the bytes; sums are formed in fp32)")
+      ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
+      ->capture_default_str();
+  cmd.add_flag("--overlap,!--no-overlap", c.overlap,
+               "Sum gradient buckets while backward still runs (on a communication thread)")
+      ->capture_default_str();
   cmd.add_option("--metrics", c.metrics, "Write one JSON object per epoch to this file");
   cmd.add_option("--out-dir", c.out_dir, "Directory for the final model and effective config");
 }
@@ -105,6 +113,16 @@ void print_configuration(const TrainCommand& t, const Communicator& comm, std::i
             << t.cmd->config_to_str(true, false) << std::flush;
 }
 
+void warn_if_oversubscribed(const TrainConfig& c, Communicator& comm) {
+  const std::string warning = oversubscription_warning(comm.local_size(), c.threads, node_core_count());
+  // Nodes may differ; any node that is oversubscribed is worth one line from rank 0.
+  const int anywhere = comm.allreduce_max(warning.empty() ? 0 : 1);
+  if (comm.rank() != 0 || !anywhere) return;
+  std::cerr << "dptrain: warning: "
+            << (warning.empty() ? "some node is oversubscribed (ranks x threads > cores)" : warning)
+            << std::endl;
+}
+
 void train_and_save(const TrainCommand& t, Communicator& comm, Setup& setup) {
   Trainer trainer(t.config, comm, setup.train, setup.train_samples, setup.test);
   if (comm.rank() == 0) print_configuration(t, comm, trainer.steps_per_epoch());
@@ -130,6 +148,7 @@ int run_train(TrainCommand& t, int argc, char** argv) {
     failure = e.what();
   }
   fail_together(comm, failure);
+  warn_if_oversubscribed(t.config, comm);
   try {
     train_and_save(t, comm, setup);
   } catch (const std::exception& e) {

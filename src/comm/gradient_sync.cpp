@@ -1,5 +1,7 @@
 #include "dptrain/comm/gradient_sync.h"
 
+#include <torch/csrc/autograd/utils/lambda_post_hook.h>
+
 #include <chrono>
 
 #include "dptrain/error.h"
@@ -28,14 +30,15 @@ std::vector<std::vector<torch::Tensor>> plan_buckets(const std::vector<torch::Te
 }  // namespace
 
 GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters, Communicator& comm,
-                           std::size_t bucket_bytes)
-    : comm_(comm) {
+                           GradientSyncOptions options)
+    : comm_(comm), precision_(options.precision) {
   std::int64_t total = 0;
   for (const auto& p : parameters) total += p.numel();
   torch::Tensor memory = torch::from_blob(comm_.reduction_buffer(static_cast<std::size_t>(total)),
                                           {total}, torch::kFloat);
+  const auto plan = plan_buckets(parameters, options.bucket_bytes);
   std::int64_t used = 0;
-  for (const auto& members : plan_buckets(parameters, bucket_bytes)) {
+  for (const auto& members : plan) {
     std::int64_t elements = 0;
     for (const auto& p : members) elements += p.numel();
     torch::Tensor flat = memory.narrow(0, used, elements);
@@ -48,19 +51,71 @@ GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters, Communi
       offset += p.numel();
     }
     buckets_.push_back(flat);
+    bucket_parameters_.push_back(static_cast<int>(members.size()));
+  }
+  missing_ = std::make_unique<std::atomic<int>[]>(buckets_.size());
+  if (options.overlap && comm_.size() > 1 && comm_.supports_background_collectives()) {
+    thread_ = std::make_unique<CommunicationThread>();
+    install_hooks(plan);
+  }
+  zero_grad();
+}
+
+GradientSync::~GradientSync() {
+  // The hooks point at this object: take them off the accumulators, which may outlive it.
+  for (auto& accumulator : accumulators_) accumulator->post_hooks().clear();
+}
+
+void GradientSync::install_hooks(const std::vector<std::vector<torch::Tensor>>& plan) {
+  for (std::size_t bucket = 0; bucket < plan.size(); ++bucket) {
+    for (const auto& p : plan[bucket]) {
+      auto accumulator = torch::autograd::impl::grad_accumulator(p);
+      accumulator->add_post_hook(std::make_unique<torch::autograd::utils::LambdaPostHook>(
+          [this, bucket](const torch::autograd::variable_list& outputs,
+                         const torch::autograd::variable_list&) {
+            gradient_ready(bucket);
+            return outputs;
+          }));
+      accumulators_.push_back(std::move(accumulator));
+    }
   }
 }
 
 void GradientSync::zero_grad() {
   for (auto& flat : buckets_) flat.zero_();
+  for (std::size_t b = 0; b < buckets_.size(); ++b) missing_[b] = bucket_parameters_[b];
+  next_launch_ = 0;
 }
 
-void GradientSync::reduce() {
-  const auto start = std::chrono::steady_clock::now();
-  for (auto& flat : buckets_) {
-    comm_.allreduce_sum(flat.data_ptr<float>(), static_cast<std::size_t>(flat.numel()));
+void GradientSync::gradient_ready(std::size_t bucket) {
+  if (missing_[bucket].fetch_sub(1) == 1) launch_ready_buckets();
+}
+
+void GradientSync::launch_ready_buckets() {
+  // Launch strictly in index order so that every rank issues the same collectives in the
+  // same sequence, whatever order its hooks fire in.
+  while (next_launch_ < buckets_.size() && missing_[next_launch_] <= 0) {
+    const std::size_t bucket = next_launch_++;
+    thread_->post([this, bucket] { reduce_bucket(bucket); });
   }
-  seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void GradientSync::reduce_bucket(std::size_t bucket) {
+  torch::Tensor& flat = buckets_[bucket];
+  comm_.allreduce_sum(flat.data_ptr<float>(), static_cast<std::size_t>(flat.numel()), precision_);
+}
+
+void GradientSync::finish() {
+  const auto start = std::chrono::steady_clock::now();
+  if (thread_) {
+    launched_during_backward_ = next_launch_;
+    for (std::size_t b = 0; b < buckets_.size(); ++b) missing_[b] = 0;
+    launch_ready_buckets();
+    thread_->wait();
+  } else {
+    for (std::size_t b = 0; b < buckets_.size(); ++b) reduce_bucket(b);
+  }
+  wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 std::size_t GradientSync::bucket_elements(std::size_t bucket) const {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "dptrain/comm/mpi_allreduce.h"
 #include "dptrain/error.h"
 
 namespace dptrain {
@@ -35,7 +36,7 @@ void allreduce_in_pieces(T* values, std::size_t count, MPI_Datatype type, MPI_Co
 
 MpiSession::MpiSession(int* argc, char*** argv) {
   int provided = 0;
-  DPTRAIN_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
+  DPTRAIN_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided));
   // Errors come back as codes and become dptrain::Error instead of aborting inside MPI.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
 }
@@ -79,14 +80,26 @@ float* MpiCommunicator::reduction_buffer(std::size_t count) {
   return shared_buffers_.back()->data();
 }
 
+bool MpiCommunicator::supports_background_collectives() const {
+  int provided = MPI_THREAD_SINGLE;
+  MPI_Query_thread(&provided);
+  return provided >= MPI_THREAD_SERIALIZED;
+}
+
 void MpiCommunicator::allreduce_sum(float* values, std::size_t count) {
+  allreduce_sum(values, count, TransportPrecision::fp32);
+}
+
+void MpiCommunicator::allreduce_sum(float* values, std::size_t count,
+                                    TransportPrecision precision) {
+  if (size_ == 1) return;
   for (auto& buffer : shared_buffers_) {
     if (buffer->contains(values, count)) {
-      buffer->allreduce_sum(static_cast<std::size_t>(values - buffer->data()), count);
+      buffer->allreduce_sum(static_cast<std::size_t>(values - buffer->data()), count, precision);
       return;
     }
   }
-  allreduce_in_pieces(values, count, MPI_FLOAT, comm_);
+  mpi_allreduce_sum(values, count, precision, comm_);
 }
 
 void MpiCommunicator::allreduce_sum(double* values, std::size_t count) {
@@ -113,6 +126,11 @@ void MpiCommunicator::broadcast(float* values, std::size_t count, int root) {
     const int piece = static_cast<int>(std::min(kMaxCount, count - done));
     DPTRAIN_MPI_CHECK(MPI_Bcast(values + done, piece, MPI_FLOAT, root, comm_));
   }
+}
+
+void MpiCommunicator::allgather(const double* values, std::size_t count, double* out) {
+  DPTRAIN_MPI_CHECK(MPI_Allgather(values, static_cast<int>(count), MPI_DOUBLE, out,
+                                  static_cast<int>(count), MPI_DOUBLE, comm_));
 }
 
 void MpiCommunicator::barrier() { DPTRAIN_MPI_CHECK(MPI_Barrier(comm_)); }

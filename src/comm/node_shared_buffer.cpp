@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 #include <string>
+#include <thread>
 
+#include "dptrain/comm/mpi_allreduce.h"
 #include "dptrain/error.h"
 
 namespace dptrain {
@@ -11,6 +14,15 @@ namespace {
 
 void check(int code, const char* what) {
   if (code != MPI_SUCCESS) throw Error(std::string(what) + " failed");
+}
+
+// Tells the core that this is a spin-wait loop (saves power, frees the sibling hyperthread).
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
 }
 
 struct Segment {
@@ -64,24 +76,47 @@ NodeSharedBuffer::NodeSharedBuffer(MPI_Comm node, MPI_Comm across_nodes, std::si
     slots_.push_back(static_cast<float*>(base));
   }
   std::memset(mine, 0, static_cast<std::size_t>(bytes));
-  // One passive-target epoch for the window's lifetime; MPI_Win_sync orders the loads and
-  // stores around each barrier.
-  check(MPI_Win_lock_all(MPI_MODE_NOCHECK, window_), "MPI_Win_lock_all");
+
+  void* state = nullptr;
+  const MPI_Aint state_bytes = local_rank_ == 0 ? sizeof(BarrierState) : 0;
+  check(MPI_Win_allocate_shared(state_bytes, 1, MPI_INFO_NULL, node_, &state, &barrier_window_),
+        "MPI_Win_allocate_shared");
+  MPI_Aint size = 0;
+  int unit = 0;
+  check(MPI_Win_shared_query(barrier_window_, 0, &size, &unit, &state), "MPI_Win_shared_query");
+  barrier_ = static_cast<BarrierState*>(state);
+  if (local_rank_ == 0) new (barrier_) BarrierState{{0}, {0}};
+  check(MPI_Barrier(node_), "MPI_Barrier");
 }
 
 NodeSharedBuffer::~NodeSharedBuffer() {
-  if (window_ == MPI_WIN_NULL) return;
-  MPI_Win_unlock_all(window_);
-  MPI_Win_free(&window_);
+  if (barrier_window_ != MPI_WIN_NULL) MPI_Win_free(&barrier_window_);
+  if (window_ != MPI_WIN_NULL) MPI_Win_free(&window_);
 }
 
 void NodeSharedBuffer::node_barrier() {
-  MPI_Win_sync(window_);
-  check(MPI_Barrier(node_), "MPI_Barrier");
-  MPI_Win_sync(window_);
+  // A barrier of our own rather than MPI_Barrier: MPI spins on the core, and the core may be
+  // shared with this rank's training thread (the communication thread runs here). After a
+  // short spin this one yields. The release/acquire pair also orders the slot writes before
+  // the barrier against the reads after it.
+  const int generation = barrier_->generation.load(std::memory_order_acquire);
+  if (barrier_->arrived.fetch_add(1, std::memory_order_acq_rel) == local_size_ - 1) {
+    barrier_->arrived.store(0, std::memory_order_relaxed);
+    barrier_->generation.fetch_add(1, std::memory_order_release);
+    return;
+  }
+  for (int spins = 0; barrier_->generation.load(std::memory_order_acquire) == generation; ++spins) {
+    if (spins < 2000) {
+      cpu_relax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
 }
 
-void NodeSharedBuffer::allreduce_sum(std::size_t offset, std::size_t count) {
+void NodeSharedBuffer::allreduce_sum(std::size_t offset, std::size_t count,
+                                     TransportPrecision precision) {
+  round_to_precision(slots_[local_rank_] + offset, count, precision);
   node_barrier();  // every rank's contribution is in its slot
   const Segment mine = segment_of(local_rank_, local_size_, count);
   std::vector<const float*> inputs;
@@ -89,9 +124,7 @@ void NodeSharedBuffer::allreduce_sum(std::size_t offset, std::size_t count) {
   float* result = slots_[local_rank_] + offset + mine.begin;
   sum_slots(inputs, result, mine.count);
   if (across_nodes_ != MPI_COMM_NULL && mine.count > 0) {
-    check(MPI_Allreduce(MPI_IN_PLACE, result, static_cast<int>(mine.count), MPI_FLOAT, MPI_SUM,
-                        across_nodes_),
-          "MPI_Allreduce across nodes");
+    mpi_allreduce_sum(result, mine.count, precision, across_nodes_);
   }
   node_barrier();  // every segment is final in its owner's slot
   for (int r = 0; r < local_size_; ++r) {

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "dptrain/comm/transport_precision.h"
 #include "dptrain/error.h"
 
 namespace dptrain {
@@ -25,6 +26,7 @@ void validate(const TrainConfig& c) {
   require(c.warmup_epochs >= 0.0, "--warmup-epochs", "zero or positive", c.warmup_epochs);
   require(c.threads >= 1, "--threads", "at least 1", c.threads);
   require(c.bucket_mb > 0.0, "--bucket-mb", "positive", c.bucket_mb);
+  parse_transport_precision(c.grad_dtype);
 }
 
 std::string to_string(LrScaling scaling) {

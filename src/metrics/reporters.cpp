@@ -7,6 +7,28 @@
 #include "dptrain/error.h"
 
 namespace dptrain {
+namespace {
+
+nlohmann::json spread_json(const Spread& s) {
+  return {{"min", s.min}, {"median", s.median}, {"max", s.max}, {"slowest_rank", s.slowest_rank}};
+}
+
+nlohmann::json phases_json(const PhaseReport& p) {
+  return {{"data", spread_json(p.data)},
+          {"forward", spread_json(p.forward)},
+          {"backward", spread_json(p.backward)},
+          {"communication_wait", spread_json(p.communication)},
+          {"optimizer", spread_json(p.optimizer)},
+          {"total", spread_json(p.total)}};
+}
+
+std::string spread_text(const char* name, const Spread& s) {
+  char text[96];
+  std::snprintf(text, sizeof text, "%s %.2f/%.2f/%.2f", name, s.min, s.median, s.max);
+  return text;
+}
+
+}  // namespace
 
 void ConsoleReporter::epoch(const EpochMetrics& m) {
   char line[256];
@@ -17,15 +39,22 @@ void ConsoleReporter::epoch(const EpochMetrics& m) {
                 m.epoch, m.train_loss, m.test_loss, 100.0 * m.test_accuracy, m.epoch_seconds,
                 m.samples_per_second, 100.0 * share);
   out_ << line << std::endl;
+  if (m.ranks < 2) return;
+  const PhaseReport& p = m.phases;
+  out_ << "  seconds per rank (min/median/max): " << spread_text("data", p.data) << ", "
+       << spread_text("forward", p.forward) << ", " << spread_text("backward", p.backward) << ", "
+       << spread_text("waiting", p.communication) << ", "
+       << spread_text("optimizer", p.optimizer) << "; slowest rank " << p.total.slowest_rank
+       << std::endl;
 }
 
 void ConsoleReporter::summary(const RunSummary& s) {
   char line[256];
   std::snprintf(line, sizeof line,
                 "done: %d epochs, %d ranks x %d threads, global batch %d, %.0f samples/s, "
-                "final test accuracy %.1f%%",
+                "final test accuracy %.1f%%, peak memory per rank %.0f MiB",
                 s.epochs, s.ranks, s.threads, s.global_batch, s.samples_per_second,
-                100.0 * s.final_test_accuracy);
+                100.0 * s.final_test_accuracy, s.peak_rss_mb.max);
   out_ << line << std::endl;
 }
 
@@ -44,7 +73,9 @@ void JsonLinesReporter::epoch(const EpochMetrics& m) {
       {"allreduce_seconds", m.allreduce_seconds},
       {"learning_rate", m.learning_rate},
       {"samples", m.samples},
-      {"steps", m.steps}};
+      {"steps", m.steps},
+      {"slowest_rank", m.phases.total.slowest_rank},
+      {"phases", phases_json(m.phases)}};
   out_ << record.dump() << std::endl;
 }
 
@@ -61,7 +92,8 @@ void JsonLinesReporter::summary(const RunSummary& s) {
       {"total_allreduce_seconds", s.total_allreduce_seconds},
       {"samples_per_second", s.samples_per_second},
       {"final_test_accuracy", s.final_test_accuracy},
-      {"final_test_loss", s.final_test_loss}};
+      {"final_test_loss", s.final_test_loss},
+      {"peak_rss_mb", spread_json(s.peak_rss_mb)}};
   out_ << record.dump() << std::endl;
   if (!out_) throw Error(path_ + ": writing metrics failed");
 }

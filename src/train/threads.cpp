@@ -1,8 +1,10 @@
 #include "dptrain/train/threads.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -35,6 +37,20 @@ int default_thread_count() {
   if (int n = positive_from_env("SLURM_CPUS_PER_TASK")) return n;
   if (int n = positive_from_env("OMP_NUM_THREADS")) return n;
   return 1;
+}
+
+int node_core_count() {
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  return cores > 0 ? static_cast<int>(cores) : 1;
+}
+
+std::string oversubscription_warning(int ranks_on_node, int threads, int cores) {
+  if (static_cast<long>(ranks_on_node) * threads <= cores) return "";
+  const int fitting = std::max(1, cores / std::max(1, ranks_on_node));
+  return std::to_string(ranks_on_node) + " ranks x " + std::to_string(threads) +
+         " threads on a node with " + std::to_string(cores) +
+         " cores: oversubscribed, expect epochs several times slower (use --threads " +
+         std::to_string(fitting) + ")";
 }
 
 void set_thread_count(int threads) {

@@ -1,5 +1,7 @@
 #include "dptrain/train/trainer.h"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <filesystem>
 
@@ -23,6 +25,16 @@ void set_learning_rate(torch::optim::SGD& optimizer, double lr) {
   }
 }
 
+// Peak resident memory of every rank: each should hold only its shard, whatever the job size.
+Spread gather_peak_rss_mb(Communicator& comm) {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  const double mine = static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+  std::vector<double> all(static_cast<std::size_t>(comm.size()));
+  comm.allgather(&mine, 1, all.data());
+  return spread_of(all);
+}
+
 }  // namespace
 
 Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& train,
@@ -38,21 +50,32 @@ Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& tra
   // Every rank seeds identically, but a broadcast makes identical starts a guarantee rather
   // than a consequence of identical libraries on every node.
   broadcast_parameters(model_->parameters(), comm_);
-  sync_ = std::make_unique<GradientSync>(model_->parameters(), comm_,
-                                         static_cast<std::size_t>(config.bucket_mb * kBytesPerMb));
+  GradientSyncOptions sync_options;
+  sync_options.bucket_bytes = static_cast<std::size_t>(config.bucket_mb * kBytesPerMb);
+  sync_options.overlap = config.overlap;
+  sync_options.precision = parse_transport_precision(config.grad_dtype);
+  sync_ = std::make_unique<GradientSync>(model_->parameters(), comm_, sync_options);
   optimizer_ = std::make_unique<torch::optim::SGD>(model_->parameters(),
                                                    torch::optim::SGDOptions(config.lr));
 }
 
 double Trainer::train_step(int epoch, std::int64_t step) {
+  auto mark = std::chrono::steady_clock::now();
+  auto lap = [&mark](double& phase) {
+    const auto now = std::chrono::steady_clock::now();
+    phase += std::chrono::duration<double>(now - mark).count();
+    mark = now;
+  };
   const double progress = epoch + static_cast<double>(step) / steps_per_epoch_;
   set_learning_rate(*optimizer_, learning_rate(config_, comm_.size(), progress));
   const Batch batch = batcher_.batch(step);
   sync_->zero_grad();
+  lap(phases_.data);
   double loss_sum = 0.0;
   if (batch.size() > 0) {
     torch::Tensor loss =
         torch::nn::functional::cross_entropy(model_->forward(batch.images), batch.labels);
+    lap(phases_.forward);
     // Weighting the loss by this rank's share of the global batch makes the sum of the ranks'
     // gradients the gradient of the global batch's mean loss, at no cost: autograd applies
     // the factor once, to the [batch, 10] gradient of the loss. On one rank it is exactly 1.
@@ -60,15 +83,30 @@ double Trainer::train_step(int epoch, std::int64_t step) {
         global_batch_samples(train_samples_, comm_.size(), config_.batch_size, step);
     (loss * (static_cast<double>(batch.size()) / static_cast<double>(global))).backward();
     loss_sum = loss.item<double>() * static_cast<double>(batch.size());
+    lap(phases_.backward);
   }
-  sync_->reduce();
+  sync_->finish();
+  lap(phases_.communication);
   optimizer_->step();
+  lap(phases_.optimizer);
   return loss_sum;
+}
+
+PhaseReport Trainer::gather_phases() {
+  const double mine[5] = {phases_.data, phases_.forward, phases_.backward, phases_.communication,
+                          phases_.optimizer};
+  std::vector<double> all(5 * static_cast<std::size_t>(comm_.size()));
+  comm_.allgather(mine, 5, all.data());
+  std::vector<PhaseSeconds> per_rank(static_cast<std::size_t>(comm_.size()));
+  for (std::size_t r = 0; r < per_rank.size(); ++r) {
+    per_rank[r] = {all[5 * r], all[5 * r + 1], all[5 * r + 2], all[5 * r + 3], all[5 * r + 4]};
+  }
+  return summarize_phases(per_rank);
 }
 
 EpochMetrics Trainer::train_epoch(int epoch) {
   batcher_.start_epoch(config_.shuffle, config_.seed, epoch);
-  sync_->reset_seconds();
+  phases_ = PhaseSeconds();
   comm_.barrier();  // epochs start together, so epoch time measures the slowest rank
   const auto start = std::chrono::steady_clock::now();
   double sums[2] = {0.0, 0.0};  // loss over samples, samples
@@ -79,7 +117,9 @@ EpochMetrics Trainer::train_epoch(int epoch) {
   EpochMetrics m;
   m.epoch = epoch + 1;
   m.epoch_seconds = comm_.allreduce_max(seconds_since(start));
-  m.allreduce_seconds = comm_.allreduce_max(sync_->seconds());
+  m.ranks = comm_.size();
+  m.phases = gather_phases();
+  m.allreduce_seconds = m.phases.communication.max;
   comm_.allreduce_sum(sums, 2);
   m.samples = static_cast<std::int64_t>(sums[1]);
   m.steps = steps_per_epoch_;
@@ -109,6 +149,7 @@ RunSummary Trainer::run(MetricsReporter* reporter) {
     summary.final_test_loss = m.test_loss;
   }
   if (summary.total_seconds > 0) summary.samples_per_second = summary.total_samples / summary.total_seconds;
+  summary.peak_rss_mb = gather_peak_rss_mb(comm_);
   if (reporter) reporter->summary(summary);
   return summary;
 }

@@ -43,5 +43,33 @@ TEST(Allreduce, OrdinaryMemoryUsesMpi) {
   expect_sums(values.data(), 0, values.size(), comm.size());
 }
 
+// 16-bit transport: the sum is that of the contributions rounded to 16 bits, accumulated in
+// fp32, within the format's relative precision of the exact sum; on the node-shared buffer and
+// on ordinary memory alike.
+TEST(Allreduce, SixteenBitTransportCostsOnlyItsPrecision) {
+  MpiCommunicator comm;
+  const std::size_t count = 5003;
+  auto value = [](int rank, std::size_t i) { return 0.1f * (rank + 1) + 1e-3f * static_cast<float>(i); };
+  for (TransportPrecision precision : {TransportPrecision::bf16, TransportPrecision::fp16}) {
+    // Each contribution and each pairwise sum on the wire is rounded once (half an ulp each).
+    const float half_ulp = precision == TransportPrecision::bf16 ? 0x1p-8f : 0x1p-11f;
+    const float tolerance = half_ulp * static_cast<float>(2 * comm.size());
+    float* shared = comm.reduction_buffer(count);
+    std::vector<float> ordinary(count);
+    for (std::size_t i = 0; i < count; ++i) shared[i] = ordinary[i] = value(comm.rank(), i);
+    comm.allreduce_sum(shared, count, precision);
+    comm.allreduce_sum(ordinary.data(), count, precision);
+    std::size_t inexact = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      float exact = 0.0f;
+      for (int r = 0; r < comm.size(); ++r) exact += value(r, i);
+      ASSERT_NEAR(shared[i], exact, exact * tolerance) << to_string(precision) << " element " << i;
+      ASSERT_NEAR(ordinary[i], exact, exact * tolerance) << to_string(precision) << " element " << i;
+      inexact += shared[i] != exact;
+    }
+    if (comm.size() > 1) EXPECT_GT(inexact, count / 2) << "values were not rounded";
+  }
+}
+
 }  // namespace
 }  // namespace dptrain

@@ -102,6 +102,52 @@ TEST(DataParallel, ParametersStayIdenticalOnAllRanks) {
   EXPECT_TRUE(torch::equal(mine, lowest));
 }
 
+TEST(DataParallel, OverlappedAveragingIsBitIdenticalToSequential) {
+  MpiCommunicator comm;
+  const std::int64_t samples = 97;
+  std::vector<torch::Tensor> results;
+  for (bool overlap : {true, false}) {
+    TrainConfig config = small_config();
+    config.overlap = overlap;
+    config.bucket_mb = 0.3;  // 4 buckets for the quickstart MLP
+    config.shuffle = true;
+    config.epochs = 2;
+    const Shard train = testing::synthetic_shard(shard_range(samples, comm.rank(), comm.size()));
+    const Shard test = testing::synthetic_shard({0, 0});
+    Trainer trainer(config, comm, train, samples, test);
+    trainer.run(nullptr);
+    EXPECT_GE(trainer.gradient_sync().bucket_count(), 3u);
+    if (overlap && comm.size() > 1) {
+      EXPECT_TRUE(trainer.gradient_sync().overlapping());
+      // The buckets of the last layers are complete long before backward ends.
+      EXPECT_GE(trainer.gradient_sync().launched_during_backward(), 1u);
+    }
+    results.push_back(flatten(trainer.parameters()).clone());
+  }
+  EXPECT_TRUE(torch::equal(results[0], results[1])) << "overlap changed the result";
+}
+
+TEST(DataParallel, Bf16GradientsCostLittleAccuracy) {
+  MpiCommunicator comm;
+  const std::int64_t samples = 120;
+  std::vector<torch::Tensor> results;
+  std::vector<double> losses;
+  for (const char* dtype : {"fp32", "bf16"}) {
+    TrainConfig config = small_config();
+    config.grad_dtype = dtype;
+    config.epochs = 3;
+    const Shard train = testing::synthetic_shard(shard_range(samples, comm.rank(), comm.size()));
+    const Shard test = testing::synthetic_shard(shard_range(samples, comm.rank(), comm.size()));
+    Trainer trainer(config, comm, train, samples, test);
+    losses.push_back(trainer.run(nullptr).final_test_loss);
+    results.push_back(flatten(trainer.parameters()).clone());
+  }
+  const double drift = ((results[1] - results[0]).norm() / results[0].norm()).item<double>();
+  EXPECT_LT(drift, 1e-2) << "bf16 transport moved the parameters too far";
+  EXPECT_NEAR(losses[1], losses[0], 0.02 * losses[0]);
+  if (comm.size() > 1) EXPECT_GT(drift, 0.0) << "bf16 transport was not applied";
+}
+
 TEST(DataParallel, ShardsCoverEverySampleExactlyOnce) {
   MpiCommunicator comm;
   for (std::int64_t samples : {60000, 10000, 53, 4}) {

@@ -4,9 +4,11 @@
 #include "../support/synthetic.h"
 #include "dptrain/comm/gradient_sync.h"
 #include "dptrain/error.h"
+#include "dptrain/metrics/metrics.h"
 #include "dptrain/model/registry.h"
 #include "dptrain/train/batcher.h"
 #include "dptrain/train/lr_schedule.h"
+#include "dptrain/train/threads.h"
 
 namespace dptrain {
 namespace {
@@ -15,7 +17,9 @@ TEST(GradientSync, GradientsAreViewsIntoBucketsThroughBackward) {
   torch::manual_seed(0);
   torch::nn::Sequential model = make_model("quickstart-mlp");
   SingleRankCommunicator comm;
-  GradientSync sync(model->parameters(), comm, 1 << 20);  // 1 MiB: the 784x512 weight alone is 1.5
+  GradientSyncOptions options;
+  options.bucket_bytes = 1 << 20;  // 1 MiB: the 784x512 weight alone is 1.5
+  GradientSync sync(model->parameters(), comm, options);
   EXPECT_GE(sync.bucket_count(), 2u);
   std::size_t elements = 0;
   for (std::size_t b = 0; b < sync.bucket_count(); ++b) elements += sync.bucket_elements(b);
@@ -37,7 +41,7 @@ TEST(GradientSync, GradientsAreViewsIntoBucketsThroughBackward) {
     EXPECT_GT(p.grad().abs().sum().item<float>(), 0.0f);
   }
   const torch::Tensor before = model->parameters().back().grad().clone();
-  sync.reduce();  // one rank: the sum is the gradient itself
+  sync.finish();  // one rank: the sum is the gradient itself
   EXPECT_TRUE(torch::equal(model->parameters().back().grad(), before));
   sync.zero_grad();
   EXPECT_EQ(model->parameters().front().grad().abs().sum().item<float>(), 0.0f);
@@ -98,6 +102,37 @@ TEST(ModelRegistry, BuildsTheQuickstartMlpAndRejectsUnknownNames) {
               (torch::IntArrayRef{3, 10}))
         << name;
   }
+}
+
+}  // namespace
+}  // namespace dptrain
+
+namespace dptrain {
+namespace {
+
+TEST(Threads, WarnsOnlyWhenRanksTimesThreadsExceedCores) {
+  EXPECT_EQ(oversubscription_warning(2, 1, 2), "");
+  EXPECT_EQ(oversubscription_warning(48, 4, 192), "");
+  const std::string warning = oversubscription_warning(2, 2, 2);
+  EXPECT_NE(warning.find("2 ranks x 2 threads on a node with 2 cores"), std::string::npos);
+  EXPECT_NE(warning.find("--threads 1"), std::string::npos);
+  EXPECT_NE(oversubscription_warning(192, 2, 192).find("--threads 1"), std::string::npos);
+}
+
+TEST(PhaseReport, FindsMedianAndStraggler) {
+  const Spread s = spread_of({3.0, 1.0, 7.0, 2.0});
+  EXPECT_DOUBLE_EQ(s.min, 1.0);
+  EXPECT_DOUBLE_EQ(s.median, 2.5);
+  EXPECT_DOUBLE_EQ(s.max, 7.0);
+  EXPECT_EQ(s.slowest_rank, 2);
+  PhaseSeconds fast, slow;
+  fast.forward = 1.0;
+  slow.forward = 1.0;
+  slow.communication = 0.5;
+  const PhaseReport report = summarize_phases({fast, slow, fast});
+  EXPECT_EQ(report.total.slowest_rank, 1);
+  EXPECT_DOUBLE_EQ(report.communication.max, 0.5);
+  EXPECT_DOUBLE_EQ(report.total.median, 1.0);
 }
 
 }  // namespace

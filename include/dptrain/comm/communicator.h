@@ -3,9 +3,12 @@
 // a single-process stand-in for unit tests).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <vector>
+
+#include "dptrain/comm/transport_precision.h"
 
 namespace dptrain {
 
@@ -22,11 +25,24 @@ class Communicator {
   // In place: every rank ends with the element-wise sum over all ranks.
   virtual void allreduce_sum(float* values, std::size_t count) = 0;
   virtual void allreduce_sum(double* values, std::size_t count) = 0;
+  // The same, with the values crossing process boundaries in `precision` (see
+  // transport_precision.h). Values that never leave the process are not rounded.
+  virtual void allreduce_sum(float* values, std::size_t count, TransportPrecision precision) {
+    if (size() == 1) return;
+    round_to_precision(values, count, precision);
+    allreduce_sum(values, count);
+  }
   virtual int allreduce_min(int value) = 0;
   virtual int allreduce_max(int value) = 0;
   virtual double allreduce_max(double value) = 0;
   virtual void broadcast(float* values, std::size_t count, int root) = 0;
+  // Rank r's `count` values land at out[r * count]; out holds size() * count values.
+  virtual void allgather(const double* values, std::size_t count, double* out) = 0;
   virtual void barrier() = 0;
+
+  // Whether collectives may be issued from a communication thread while the training thread
+  // computes (it issues none at the same time).
+  virtual bool supports_background_collectives() const { return true; }
 
   // Collective. Memory for `count` floats that allreduce_sum reduces fastest (on MPI with
   // several ranks per node: memory shared with them). Owned by the communicator.
@@ -47,12 +63,16 @@ class SingleRankCommunicator : public Communicator {
   int size() const override { return 1; }
   int local_rank() const override { return 0; }
   int local_size() const override { return 1; }
+  using Communicator::allreduce_sum;
   void allreduce_sum(float*, std::size_t) override {}
   void allreduce_sum(double*, std::size_t) override {}
   int allreduce_min(int value) override { return value; }
   int allreduce_max(int value) override { return value; }
   double allreduce_max(double value) override { return value; }
   void broadcast(float*, std::size_t, int) override {}
+  void allgather(const double* values, std::size_t count, double* out) override {
+    std::copy(values, values + count, out);
+  }
   void barrier() override {}
 };
 

@@ -5,39 +5,71 @@
 // reduced: one allreduce per bucket, no copies, never one call per parameter. Buckets are
 // filled in reverse parameter order, the order in which backward produces gradients.
 //
+// With overlap, a hook on each parameter's gradient accumulator counts the gradients still
+// missing from its bucket; a complete bucket goes to the communication thread at once, while
+// backward computes the earlier layers. Buckets are always reduced in index order, the same on
+// every rank, and by the same code as without overlap, so both paths give identical bits.
+//
 // The trainer weights each rank's loss by its share of the step's global batch, so the sum of
 // the ranks' gradients is the gradient of the mean loss over the global batch.
 #pragma once
 
 #include <torch/torch.h>
 
+#include <atomic>
+#include <memory>
 #include <vector>
 
+#include "dptrain/comm/communication_thread.h"
 #include "dptrain/comm/communicator.h"
 
 namespace dptrain {
 
+struct GradientSyncOptions {
+  std::size_t bucket_bytes = 4u << 20;
+  bool overlap = true;  // reduce buckets during backward on a communication thread
+  TransportPrecision precision = TransportPrecision::fp32;
+};
+
 class GradientSync {
  public:
   GradientSync(const std::vector<torch::Tensor>& parameters, Communicator& comm,
-               std::size_t bucket_bytes);
+               GradientSyncOptions options);
+  ~GradientSync();
 
-  // Zeroes every gradient before a step (the buckets are the gradients).
+  // Zeroes every gradient (the buckets are the gradients) and arms the bucket counters.
   void zero_grad();
 
-  // Sums every gradient over all ranks, in place.
-  void reduce();
+  // Returns when every bucket has been summed over all ranks: launches the buckets that
+  // backward did not complete (all of them without overlap, or for a rank with no samples in
+  // this step) and waits for those in flight.
+  void finish();
 
   std::size_t bucket_count() const { return buckets_.size(); }
   std::size_t bucket_elements(std::size_t bucket) const;
-  // Wall-clock seconds spent in gradient averaging since the last reset.
-  double seconds() const { return seconds_; }
-  void reset_seconds() { seconds_ = 0.0; }
+  bool overlapping() const { return thread_ != nullptr; }
+  // Buckets of the last step that went to the communication thread during backward.
+  std::size_t launched_during_backward() const { return launched_during_backward_; }
+  // Seconds the training thread spent in finish(), i.e. waiting for communication.
+  double wait_seconds() const { return wait_seconds_; }
+  void reset_wait_seconds() { wait_seconds_ = 0.0; }
 
  private:
-  std::vector<torch::Tensor> buckets_;
+  void install_hooks(const std::vector<std::vector<torch::Tensor>>& plan);
+  void gradient_ready(std::size_t bucket);
+  void launch_ready_buckets();
+  void reduce_bucket(std::size_t bucket);
+
   Communicator& comm_;
-  double seconds_ = 0.0;
+  TransportPrecision precision_;
+  std::vector<torch::Tensor> buckets_;
+  std::vector<int> bucket_parameters_;                 // parameters per bucket
+  std::unique_ptr<std::atomic<int>[]> missing_;        // gradients not yet produced, per bucket
+  std::size_t next_launch_ = 0;                        // buckets launch in index order
+  std::size_t launched_during_backward_ = 0;
+  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;  // keeps hooks alive
+  std::unique_ptr<CommunicationThread> thread_;
+  double wait_seconds_ = 0.0;
 };
 
 // Copies rank `root`'s parameters to every rank, so all replicas start identical.

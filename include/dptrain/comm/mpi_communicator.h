@@ -11,8 +11,9 @@
 
 namespace dptrain {
 
-// Initialises MPI for the lifetime of the object (MPI_THREAD_FUNNELED: only the main thread
-// talks MPI) and finalises it on destruction.
+// Initialises MPI for the lifetime of the object and finalises it on destruction. It asks for
+// MPI_THREAD_SERIALIZED: the communication thread issues collectives while the training
+// thread computes, never two threads at once.
 class MpiSession {
  public:
   MpiSession(int* argc, char*** argv);
@@ -32,13 +33,16 @@ class MpiCommunicator : public Communicator {
   int local_size() const override { return local_size_; }
 
   void allreduce_sum(float* values, std::size_t count) override;
+  void allreduce_sum(float* values, std::size_t count, TransportPrecision precision) override;
   void allreduce_sum(double* values, std::size_t count) override;
   int allreduce_min(int value) override;
   int allreduce_max(int value) override;
   double allreduce_max(double value) override;
   void broadcast(float* values, std::size_t count, int root) override;
+  void allgather(const double* values, std::size_t count, double* out) override;
   void barrier() override;
   float* reduction_buffer(std::size_t count) override;
+  bool supports_background_collectives() const override;
 
   // Whether reduction buffers live in node-shared memory (several ranks per node, the same
   // number on every node); otherwise allreduce is MPI_Allreduce alone.

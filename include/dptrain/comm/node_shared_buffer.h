@@ -10,8 +10,11 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <cstddef>
 #include <vector>
+
+#include "dptrain/comm/transport_precision.h"
 
 namespace dptrain {
 
@@ -31,14 +34,24 @@ class NodeSharedBuffer {
   }
 
   // Collective: sums data()[offset, offset + count) over all ranks of the job, in place.
-  void allreduce_sum(std::size_t offset, std::size_t count);
+  // With a 16-bit precision each rank's contribution is rounded to it first, and the node's
+  // partial sums travel between nodes in it.
+  void allreduce_sum(std::size_t offset, std::size_t count, TransportPrecision precision);
 
  private:
+  // Lives in shared memory: a counter of arrivals and a generation that the last one bumps.
+  struct BarrierState {
+    alignas(64) std::atomic<int> arrived;
+    alignas(64) std::atomic<int> generation;
+  };
+
   void node_barrier();
 
   MPI_Comm node_;
   MPI_Comm across_nodes_;
   MPI_Win window_ = MPI_WIN_NULL;
+  MPI_Win barrier_window_ = MPI_WIN_NULL;
+  BarrierState* barrier_ = nullptr;
   int local_rank_ = 0;
   int local_size_ = 1;
   std::size_t count_;

@@ -21,6 +21,8 @@ struct TrainConfig {
   bool shuffle = false;
   int threads = 1;                  // per rank: LibTorch intra-op, inter-op and BLAS together
   double bucket_mb = 4.0;           // gradient bucket size for averaging
+  bool overlap = true;              // reduce buckets during backward
+  std::string grad_dtype = "fp32";  // transport precision of gradients: fp32, bf16, fp16
   std::string metrics;              // JSON-lines file, empty for none
   std::string out_dir;              // final model and effective configuration, empty for none
 };

@@ -3,8 +3,36 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace dptrain {
+
+// Seconds one rank spent in each part of the training steps of an epoch.
+struct PhaseSeconds {
+  double data = 0.0;           // slicing and converting batches
+  double forward = 0.0;        // model and loss
+  double backward = 0.0;       // gradients (buckets start reducing meanwhile, with overlap)
+  double communication = 0.0;  // waiting for gradient sums after backward
+  double optimizer = 0.0;
+  double total() const { return data + forward + backward + communication + optimizer; }
+};
+
+// One quantity across ranks.
+struct Spread {
+  double min = 0.0;
+  double median = 0.0;
+  double max = 0.0;
+  int slowest_rank = 0;  // the rank with the maximum
+};
+
+Spread spread_of(const std::vector<double>& per_rank);
+
+// Each phase across ranks; `total.slowest_rank` is the straggler of the epoch.
+struct PhaseReport {
+  Spread data, forward, backward, communication, optimizer, total;
+};
+
+PhaseReport summarize_phases(const std::vector<PhaseSeconds>& per_rank);
 
 struct EpochMetrics {
   int epoch = 0;                    // 1-based, like the quickstart's output
@@ -17,6 +45,8 @@ struct EpochMetrics {
   double learning_rate = 0.0;       // at the end of the epoch
   std::int64_t samples = 0;         // training samples in the epoch, all ranks
   std::int64_t steps = 0;
+  int ranks = 1;
+  PhaseReport phases;               // per-rank time breakdown
 };
 
 struct RunSummary {
@@ -31,6 +61,7 @@ struct RunSummary {
   double final_test_accuracy = 0.0;
   double final_test_loss = 0.0;
   std::string model;
+  Spread peak_rss_mb;               // peak resident memory per rank
 };
 
 // Receives metrics on rank 0; console and JSON-lines writers implement it.

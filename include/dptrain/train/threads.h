@@ -2,6 +2,8 @@
 // are set together; with several ranks per node each must stay within its share of the cores.
 #pragma once
 
+#include <string>
+
 namespace dptrain {
 
 // SLURM_CPUS_PER_TASK, else OMP_NUM_THREADS, else 1.
@@ -9,5 +11,12 @@ int default_thread_count();
 
 // Sets LibTorch intra-op and inter-op threads and BLAS threads to `threads`.
 void set_thread_count(int threads);
+
+// Cores of this node (all of them, not only those this process may run on).
+int node_core_count();
+
+// A warning when ranks on a node × threads per rank exceed its cores ("" when they fit):
+// oversubscribed ranks make epochs several times slower.
+std::string oversubscription_warning(int ranks_on_node, int threads, int cores);
 
 }  // namespace dptrain

@@ -29,10 +29,12 @@ class Trainer {
 
   std::int64_t steps_per_epoch() const { return steps_per_epoch_; }
   torch::nn::Sequential& model() { return model_; }
+  const GradientSync& gradient_sync() const { return *sync_; }
   std::vector<torch::Tensor> parameters() const { return model_->parameters(); }
 
  private:
   EpochMetrics train_epoch(int epoch);
+  PhaseReport gather_phases();
 
   const TrainConfig config_;
   Communicator& comm_;
@@ -43,6 +45,7 @@ class Trainer {
   Batcher batcher_;
   std::unique_ptr<GradientSync> sync_;
   std::unique_ptr<torch::optim::SGD> optimizer_;
+  PhaseSeconds phases_;  // this rank, current epoch
 };
 
 // Writes the model's parameters to `path` atomically (temporary file, then rename).

@@ -1,0 +1,94 @@
+// `dptrain bench allreduce`: allreduce time and bandwidth from 4 B to 64 MB, each result
+// checked, reported like nccl-tests (algbw, busbw = algbw * 2(n-1)/n).
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "dptrain/comm/allreduce_bench.h"
+#include "dptrain/comm/mpi_communicator.h"
+#include "dptrain/error.h"
+
+namespace dptrain {
+namespace {
+
+struct BenchOptions {
+  AllreduceBenchOptions allreduce;
+  bool mpi_buffers = false;
+  std::string json;
+};
+
+void print_table(const std::vector<AllreduceSample>& samples, const MpiCommunicator& comm,
+                 bool shared) {
+  std::printf("# dptrain bench allreduce: %d ranks, %d per node, %s\n", comm.size(),
+              comm.local_size(),
+              shared && comm.uses_shared_memory() ? "node-shared memory + MPI between nodes"
+                                                  : "MPI_Allreduce");
+  std::printf("# %12s %11s %7s %11s %12s %12s %6s\n", "bytes", "floats", "iters", "time(us)",
+              "algbw(GB/s)", "busbw(GB/s)", "wrong");
+  for (const auto& s : samples) {
+    std::printf("  %12zu %11zu %7d %11.2f %12.3f %12.3f %6zu\n", s.bytes, s.bytes / 4,
+                s.iterations, s.seconds * 1e6, s.algbw_gbs, s.busbw_gbs, s.wrong);
+  }
+  std::fflush(stdout);
+}
+
+void write_json(const std::vector<AllreduceSample>& samples, const MpiCommunicator& comm,
+                const std::string& path) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& s : samples) {
+    rows.push_back({{"bytes", s.bytes}, {"iterations", s.iterations}, {"seconds", s.seconds},
+                    {"algbw_gbs", s.algbw_gbs}, {"busbw_gbs", s.busbw_gbs}, {"wrong", s.wrong}});
+  }
+  const nlohmann::json doc = {{"ranks", comm.size()}, {"ranks_per_node", comm.local_size()},
+                              {"shared_memory", comm.uses_shared_memory()}, {"sizes", rows}};
+  const std::string temporary = path + ".tmp";
+  std::ofstream(temporary) << doc.dump(1) << "\n";
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) throw Error(path + ": cannot write");
+}
+
+int run_bench(BenchOptions& o, int argc, char** argv) {
+  if (o.allreduce.min_bytes > o.allreduce.max_bytes) throw Error("--min-bytes exceeds --max-bytes");
+  MpiSession mpi(&argc, &argv);
+  MpiCommunicator comm;
+  o.allreduce.shared_buffer = !o.mpi_buffers;
+  const std::vector<AllreduceSample> samples = bench_allreduce(comm, o.allreduce);
+  std::size_t wrong = 0;
+  for (const auto& s : samples) wrong += s.wrong;
+  if (comm.rank() == 0) {
+    print_table(samples, comm, o.allreduce.shared_buffer);
+    if (!o.json.empty()) write_json(samples, comm, o.json);
+    if (wrong) std::cerr << "dptrain: error: allreduce gave " << wrong << " wrong elements\n";
+  }
+  return wrong ? 1 : 0;
+}
+
+}  // namespace
+
+CommandRunner add_bench_command(CLI::App& app) {
+  auto o = std::make_shared<BenchOptions>();
+  CLI::App* bench = app.add_subcommand("bench", "Measure dptrain's building blocks");
+  bench->require_subcommand(1);
+  CLI::App* allreduce = bench->add_subcommand(
+      "allreduce", "Allreduce time, algbw and busbw (= algbw * 2(n-1)/n) for doubling sizes; "
+                   "every result is checked. Run under mpirun/srun.");
+  allreduce->add_option("--min-bytes", o->allreduce.min_bytes, "Smallest message (e.g. 4, 1K)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  allreduce->add_option("--max-bytes", o->allreduce.max_bytes, "Largest message (e.g. 64M)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  allreduce->add_option("--seconds-per-size", o->allreduce.seconds_per_size,
+                        "Time spent measuring each size")
+      ->capture_default_str();
+  allreduce->add_flag("--mpi-buffers", o->mpi_buffers,
+                      "Reduce ordinary memory with MPI_Allreduce instead of the node-shared "
+                      "buffers training uses");
+  allreduce->add_option("--json", o->json, "Also write the table to this JSON file");
+  return [o](int argc, char** argv) { return run_bench(*o, argc, argv); };
+}
+
+}  // namespace dptrain

@@ -1,0 +1,69 @@
+#include "dptrain/comm/mpi_allreduce.h"
+
+#include <algorithm>
+#include <climits>
+#include <string>
+#include <vector>
+
+#include "dptrain/error.h"
+
+namespace dptrain {
+namespace {
+
+constexpr std::size_t kMaxCount = INT_MAX / 2;
+
+void check(int code, const char* what) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  throw Error(std::string(what) + " failed: " + std::string(text, length));
+}
+
+// MPI reduction operations over 16-bit words: decode, add in fp32, round once.
+void add_bf16(void* in, void* inout, int* length, MPI_Datatype*) {
+  auto* a = static_cast<const std::uint16_t*>(in);
+  auto* b = static_cast<std::uint16_t*>(inout);
+  for (int i = 0; i < *length; ++i) b[i] = to_bf16(from_bf16(a[i]) + from_bf16(b[i]));
+}
+
+void add_fp16(void* in, void* inout, int* length, MPI_Datatype*) {
+  auto* a = static_cast<const std::uint16_t*>(in);
+  auto* b = static_cast<std::uint16_t*>(inout);
+  for (int i = 0; i < *length; ++i) b[i] = to_fp16(from_fp16(a[i]) + from_fp16(b[i]));
+}
+
+MPI_Op sum_op(TransportPrecision precision) {
+  // Created on first use (after MPI_Init) and kept until MPI_Finalize releases them.
+  static MPI_Op bf16 = MPI_OP_NULL, fp16 = MPI_OP_NULL;
+  MPI_Op& op = precision == TransportPrecision::bf16 ? bf16 : fp16;
+  if (op == MPI_OP_NULL) {
+    check(MPI_Op_create(precision == TransportPrecision::bf16 ? add_bf16 : add_fp16, 1, &op),
+          "MPI_Op_create");
+  }
+  return op;
+}
+
+}  // namespace
+
+void mpi_allreduce_sum(float* values, std::size_t count, TransportPrecision precision,
+                       MPI_Comm comm) {
+  if (precision == TransportPrecision::fp32) {
+    for (std::size_t done = 0; done < count; done += kMaxCount) {
+      const int piece = static_cast<int>(std::min(kMaxCount, count - done));
+      check(MPI_Allreduce(MPI_IN_PLACE, values + done, piece, MPI_FLOAT, MPI_SUM, comm),
+            "MPI_Allreduce");
+    }
+    return;
+  }
+  std::vector<std::uint16_t> wire(count);
+  encode(values, count, precision, wire.data());
+  for (std::size_t done = 0; done < count; done += kMaxCount) {
+    const int piece = static_cast<int>(std::min(kMaxCount, count - done));
+    check(MPI_Allreduce(MPI_IN_PLACE, wire.data() + done, piece, MPI_UINT16_T, sum_op(precision), comm),
+          "MPI_Allreduce (16-bit)");
+  }
+  decode(wire.data(), count, precision, values);
+}
+
+}  // namespace dptrain
