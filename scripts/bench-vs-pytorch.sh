@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dptrain against its PyTorch peers, side by side in one run on this machine:
 #   PyTorch quickstart (DataLoader, 1 thread), PyTorch DDP gloo (2 ranks x 1 thread, in-memory
-#   shards), dptrain 1 rank x 1 thread, dptrain 2 ranks x 1 thread; all batch 64 per rank.
+#   shards), dptrain 1 rank x 1 thread, dptrain 2 ranks x 1 thread (overlapped averaging, as
+#   well as without overlap and with bf16 transport, for their accuracy); batch 64 per rank.
 # Prints samples/s of the best epoch and the ratios, and exits 1 if a run's own result is wrong
 # or a ratio misses its target (EXPECT_* variables, see scripts/bench/compare.py).
 # EPOCHS (default 2) sets the epochs of every run.
@@ -35,9 +36,15 @@ log "PyTorch DDP gloo, 2 ranks x 1 thread"
 mpirun_local -n 2 -x OMP_NUM_THREADS -x OPENBLAS_NUM_THREADS \
   $PYTHON "$bench/pytorch_ddp.py" --root "$results/torchvision" --epochs "$EPOCHS" --threads 1 \
   | tee "$results/ddp2.json"
-log "dptrain, 2 ranks x 1 thread"
-mpirun_local -n 2 "$BUILD_DIR/dptrain" train --data "$DATA_FILE" --epochs "$EPOCHS" --threads 1 \
-  --metrics "$results/dptrain2.jsonl" | grep -v '^[a-z-]*=' || true
+dptrain2() {  # NAME [OPTIONS...]: dptrain on 2 ranks x 1 thread
+  local name=$1; shift
+  log "dptrain, 2 ranks x 1 thread $*"
+  mpirun_local -n 2 "$BUILD_DIR/dptrain" train --data "$DATA_FILE" --epochs "$EPOCHS" --threads 1 \
+    --metrics "$results/$name.jsonl" "$@" | grep -v '^[a-z-]*=' || true
+}
+dptrain2 dptrain2
+dptrain2 dptrain2-no-overlap --no-overlap
+dptrain2 dptrain2-bf16 --grad-dtype bf16
 
 echo
 $PYTHON "$bench/compare.py" "$results"
