@@ -1,0 +1,57 @@
+// Saving and finding training checkpoints in a directory.
+//
+// Files are named ckpt-e<epoch>-s<step>.dpt after the position training resumes from; rank 0
+// writes them atomically (checkpoint_file.h) and keeps the newest `keep`. Loading takes the
+// newest file that passes its checksum; a damaged one is reported and skipped, never used.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "dptrain/checkpoint/checkpoint_file.h"
+
+namespace dptrain {
+
+// Where training stands: the next step to run.
+struct TrainingPosition {
+  int epoch = 0;
+  std::int64_t step = 0;
+  bool operator==(const TrainingPosition& o) const { return epoch == o.epoch && step == o.step; }
+};
+
+struct CheckpointInfo {
+  TrainingPosition position;
+  int ranks = 1;
+  std::string fingerprint;  // the configuration a resumed run must match (key=value lines)
+};
+
+class Checkpointer {
+ public:
+  Checkpointer(std::string dir, int keep);
+
+  // Writes a checkpoint of `model` and `optimizer`; returns its path. Call on one rank only.
+  std::string save(torch::nn::Sequential& model, torch::optim::Optimizer& optimizer,
+                   const CheckpointInfo& info);
+
+  // The newest checkpoint that is intact, if any; damaged newer ones are named in `warnings`.
+  std::optional<std::string> newest_valid(std::string* warnings) const;
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  int keep_;
+};
+
+// Reads the checkpoint at `path` into `model` and `optimizer`; throws dptrain::Error for a
+// damaged file or one whose parameters do not fit the model.
+CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Sequential& model,
+                               torch::optim::Optimizer& optimizer);
+
+// Only the header: what a checkpoint holds, without loading it.
+CheckpointInfo read_checkpoint_info(const std::string& path);
+
+}  // namespace dptrain

@@ -1,0 +1,18 @@
+// SIGUSR1 and SIGTERM ask training to stop: Slurm sends USR1 before the time limit
+// (--signal=B:USR1@120, forwarded by the job script) and TERM on scancel or preemption.
+// The handler only sets a flag (repeats are harmless); the trainer looks at it between steps,
+// where all ranks agree, checkpoint the same step, and exit with kExitCheckpointed.
+#pragma once
+
+namespace dptrain {
+
+// Exit status of a run stopped by a signal after saving its checkpoint: "try again" in
+// sysexits.h terms (EX_TEMPFAIL). Job scripts requeue or resubmit on it.
+constexpr int kExitCheckpointed = 75;
+
+void install_stop_signal_handlers();
+
+// The signal that asked to stop, 0 if none.
+int stop_signal();
+
+}  // namespace dptrain

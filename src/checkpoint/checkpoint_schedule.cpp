@@ -1,0 +1,31 @@
+#include "dptrain/checkpoint/checkpoint_schedule.h"
+
+#include <cstdlib>
+#include <map>
+
+#include "dptrain/error.h"
+
+namespace dptrain {
+
+CheckpointEvery parse_checkpoint_every(const std::string& text) {
+  static const std::map<std::string, std::pair<CheckpointEvery::Unit, double>> units = {
+      {"step", {CheckpointEvery::Unit::steps, 1}},    {"steps", {CheckpointEvery::Unit::steps, 1}},
+      {"epoch", {CheckpointEvery::Unit::epochs, 1}},  {"epochs", {CheckpointEvery::Unit::epochs, 1}},
+      {"s", {CheckpointEvery::Unit::seconds, 1}},     {"sec", {CheckpointEvery::Unit::seconds, 1}},
+      {"min", {CheckpointEvery::Unit::seconds, 60}},  {"h", {CheckpointEvery::Unit::seconds, 3600}}};
+  char* end = nullptr;
+  const double amount = std::strtod(text.c_str(), &end);
+  std::string unit(end ? end : "");
+  while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
+  const auto it = units.find(unit);
+  if (end == text.c_str() || amount <= 0 || it == units.end()) {
+    throw Error("--checkpoint-every must be a positive number with a unit: steps, epochs, s, min "
+                "or h, e.g. 500steps, 1epoch, 30min (got '" + text + "')");
+  }
+  CheckpointEvery every;
+  every.unit = it->second.first;
+  every.amount = amount * it->second.second;
+  return every;
+}
+
+}  // namespace dptrain

@@ -1,0 +1,135 @@
+#include "dptrain/checkpoint/checkpointer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "dptrain/error.h"
+
+namespace dptrain {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string file_name(const TrainingPosition& p) {
+  char name[64];
+  std::snprintf(name, sizeof name, "ckpt-e%04d-s%08lld.dpt", p.epoch, static_cast<long long>(p.step));
+  return name;
+}
+
+// Checkpoint files in `dir`, newest position first.
+std::vector<std::pair<TrainingPosition, fs::path>> list_checkpoints(const std::string& dir) {
+  std::vector<std::pair<TrainingPosition, fs::path>> found;
+  if (!fs::is_directory(dir)) return found;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    int epoch = 0;
+    long long step = 0;
+    char tail = 0;
+    const std::string name = entry.path().filename().string();
+    if (std::sscanf(name.c_str(), "ckpt-e%d-s%lld.dp%c", &epoch, &step, &tail) == 3 && tail == 't' &&
+        name.size() > 4 && name.substr(name.size() - 4) == ".dpt") {
+      found.push_back({{epoch, step}, entry.path()});
+    }
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return a.first.epoch != b.first.epoch ? a.first.epoch > b.first.epoch : a.first.step > b.first.step;
+  });
+  return found;
+}
+
+CheckpointInfo info_from_header(const std::string& header, const std::string& path) {
+  try {
+    const nlohmann::json j = nlohmann::json::parse(header);
+    CheckpointInfo info;
+    info.position.epoch = j.at("epoch").get<int>();
+    info.position.step = j.at("step").get<std::int64_t>();
+    info.ranks = j.at("ranks").get<int>();
+    info.fingerprint = j.at("fingerprint").get<std::string>();
+    return info;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": checkpoint header is not what dptrain writes (" + e.what() + ")");
+  }
+}
+
+}  // namespace
+
+Checkpointer::Checkpointer(std::string dir, int keep) : dir_(std::move(dir)), keep_(keep) {}
+
+std::string Checkpointer::save(torch::nn::Sequential& model, torch::optim::Optimizer& optimizer,
+                               const CheckpointInfo& info) {
+  fs::create_directories(dir_);
+  torch::serialize::OutputArchive archive;
+  model->save(archive);
+  torch::serialize::OutputArchive optimizer_archive;
+  optimizer.save(optimizer_archive);
+  archive.write("optimizer", optimizer_archive);
+  // LibTorch's generator state: dptrain's own shuffling is seeded per epoch, but models with
+  // dropout or random augmentation would draw from it.
+  archive.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state());
+  std::ostringstream payload;
+  archive.save_to(payload);
+  const std::string bytes = payload.str();
+
+  CheckpointFile file;
+  file.header = nlohmann::json{{"epoch", info.position.epoch},
+                               {"step", info.position.step},
+                               {"ranks", info.ranks},
+                               {"fingerprint", info.fingerprint}}
+                    .dump();
+  file.payload.assign(bytes.begin(), bytes.end());
+  const std::string path = (fs::path(dir_) / file_name(info.position)).string();
+  write_file_atomically(path, serialize_checkpoint(file));
+
+  const auto all = list_checkpoints(dir_);
+  for (std::size_t i = static_cast<std::size_t>(std::max(keep_, 1)); i < all.size(); ++i) {
+    std::error_code ignored;
+    fs::remove(all[i].second, ignored);
+  }
+  return path;
+}
+
+std::optional<std::string> Checkpointer::newest_valid(std::string* warnings) const {
+  for (const auto& [position, path] : list_checkpoints(dir_)) {
+    try {
+      parse_checkpoint(read_whole_file(path.string()), path.string());
+      return path.string();
+    } catch (const Error& e) {
+      if (warnings) *warnings += std::string(e.what()) + "; ";
+    }
+  }
+  return std::nullopt;
+}
+
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  const CheckpointFile file = parse_checkpoint(read_whole_file(path), path);
+  return info_from_header(file.header, path);
+}
+
+CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Sequential& model,
+                               torch::optim::Optimizer& optimizer) {
+  const CheckpointFile file = parse_checkpoint(read_whole_file(path), path);
+  const CheckpointInfo info = info_from_header(file.header, path);
+  try {
+    std::istringstream payload(std::string(file.payload.begin(), file.payload.end()));
+    torch::serialize::InputArchive archive;
+    archive.load_from(payload);
+    model->load(archive);
+    torch::serialize::InputArchive optimizer_archive;
+    archive.read("optimizer", optimizer_archive);
+    optimizer.load(optimizer_archive);
+    torch::Tensor rng;
+    archive.read("rng_cpu", rng);
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    generator.set_state(rng);
+  } catch (const c10::Error& e) {
+    throw Error(path + ": checkpoint does not fit this model (" +
+                std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+  }
+  return info;
+}
+
+}  // namespace dptrain
