@@ -36,8 +36,11 @@ def parse_args(argv):
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--train-args", default="", help="more `dptrain train` options")
     p.add_argument("--launcher", choices=["sbatch", "mpirun"], default="sbatch")
-    p.add_argument("--sbatch-args", default="", help="e.g. '--account=def-xxx --time=00:30:00'")
+    p.add_argument("--sbatch-args", default="", help="written with '=': --sbatch-args='--account=def-xxx --time=00:30:00'")
     p.add_argument("--wait", action="store_true", help="submit: wait for the jobs")
+    p.add_argument("--one-at-a-time", action="store_true",
+                   help="run the jobs one after the other (--dependency=singleton): for test "
+                        "clusters whose nodes share the same cores")
     p.add_argument("--binary", default=str(ROOT / "build" / "dptrain"), help="mpirun launcher")
     p.add_argument("--data", default=str(ROOT / "data" / "fashion-mnist.h5"), help="mpirun launcher")
     p.add_argument("--assumptions", default=str(Path(__file__).parent / "trillium.json"))
@@ -58,7 +61,10 @@ def do_submit(args):
     if args.launcher == "mpirun":
         jobs = launch.run_mpirun(args.study, runs, extra, args.binary, args.data)
     else:
-        jobs = launch.submit_sbatch(args.study, runs, extra, ROOT, args.sbatch_args.split())
+        sbatch_args = args.sbatch_args.split()
+        if args.one_at_a_time:
+            sbatch_args.append("--dependency=singleton")
+        jobs = launch.submit_sbatch(args.study, runs, extra, ROOT, sbatch_args)
         if args.wait:
             launch.wait_for_jobs(jobs.values())
     launch.save_jobs(args.study, jobs)

@@ -118,6 +118,8 @@ cluster_up() {
   CLUSTER_DIR=$1
   CLUSTER_NS="dpt$$-"
   mkdir -p "$CLUSTER_DIR"
+  # munged runs as user munge and must reach its files below here.
+  chmod 711 "$CLUSTER_DIR"
   cluster_guard_subnet
   cluster_log "subnet $CLUSTER_SUBNET.0/24 (unreachable from the root namespace), state in $CLUSTER_DIR"
   cluster_network
