@@ -32,7 +32,8 @@ def parse_args(argv):
     p.add_argument("--cores-per-node", type=int, default=192)
     p.add_argument("--global-batch", type=int, default=3072, help="strong scaling")
     p.add_argument("--batch-per-rank", type=int, default=64, help="weak scaling")
-    p.add_argument("--model", default="small-cnn")
+    p.add_argument("--model", default="small-cnn",
+                   help="the workload; more models, comma-separated, refine the communication fit")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--train-args", default="", help="more `dptrain train` options")
     p.add_argument("--launcher", choices=["sbatch", "mpirun"], default="sbatch")
@@ -50,7 +51,7 @@ def parse_args(argv):
 def do_plan(args):
     runs = plan.plan_study([int(n) for n in args.nodes.split(",")],
                            [plan.parse_layout(x) for x in args.layouts.split(",")],
-                           args.global_batch, args.batch_per_rank, args.model, args.epochs,
+                           args.global_batch, args.batch_per_rank, args.model.split(","), args.epochs,
                            args.cores_per_node)
     path = plan.save_plan(args.study, runs, args.train_args)
     print(f"{len(runs)} runs planned in {path}")
@@ -77,11 +78,12 @@ def do_report(args):
     collect.write_csv(study / "runs.csv", rows)
     rows = collect.read_csv(study / "runs.csv")
     (study / "tables.md").write_text(tables.report(rows))
+    workload = rows[0]["model"]  # the first model planned
     for series, title in (("strong", "Strong scaling"), ("weak", "Weak scaling")):
-        chosen = tables.series_rows(rows, series)
+        chosen = tables.series_rows(rows, series, workload)
         if len(chosen) > 1:
-            plots.measured_plot(chosen, f"{title}: {chosen[0]['model']}", study / f"{series}.png")
-    summary = model_report.write_model(study, rows, rows[0]["model"], args.batch_per_rank,
+            plots.measured_plot(chosen, f"{title}: {workload}", study / f"{series}.png")
+    summary = model_report.write_model(study, rows, workload, args.batch_per_rank,
                                        args.assumptions)
     print(f"{len(rows)} runs in {study / 'runs.csv'}; tables.md, model.md, plots in {study}")
     print(f"recommended layout {summary['recommended_layout'][0]} x "

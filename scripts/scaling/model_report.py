@@ -80,9 +80,11 @@ def inputs_table(w, compute, thread_measured, network, a):
 def write_model(study_dir, rows, model, batch, assumptions_path):
     study = Path(study_dir)
     a, machine_name = load_assumptions(assumptions_path)
-    rows = [r for r in rows if r["model"] == model]
+    # Communication costs come from every model's runs (more gradient sizes); the rest from
+    # the workload's own.
     w, compute, thread_measured = workload_from(rows, model, batch, a)
     network = fit.fit_network(rows)
+    rows = [r for r in rows if r["model"] == model]
     trillium = trillium_machine(a)
     ranks, threads = predict.best_layout(w, trillium, 16, batch)
     trillium_rows = predict.predict(w, trillium, NODE_COUNTS, ranks, threads, batch)

@@ -35,8 +35,10 @@ def parse_layout(text):
     return layout
 
 
-def plan_study(nodes, layouts, global_batch, batch_per_rank, model, epochs, cores_per_node):
-    """Runs keyed by their configuration: a run that belongs to several series is made once."""
+def plan_study(nodes, layouts, global_batch, batch_per_rank, models, epochs, cores_per_node):
+    """Runs keyed by their configuration: a run that belongs to several series is made once.
+    Every model gets the same series; the first is the study's workload, the others give the
+    scaling model more gradient sizes to fit communication costs to."""
     for ranks, threads in layouts:
         if ranks * threads > cores_per_node:
             raise ValueError(f"layout {ranks}x{threads} needs more than {cores_per_node} cores")
@@ -45,18 +47,19 @@ def plan_study(nodes, layouts, global_batch, batch_per_rank, model, epochs, core
     def add(series, n, ranks, threads, batch):
         if batch < 1:
             raise ValueError(f"global batch {global_batch} is smaller than {n * ranks} ranks")
-        run_id = f"n{n}-{ranks}x{threads}-b{batch}"
+        run_id = f"{model}-n{n}-{ranks}x{threads}-b{batch}"
         run = runs.setdefault(run_id, Run(run_id, n, ranks, threads, batch, model, epochs))
         if series not in run.series:
             run.series.append(series)
 
     ranks, threads = layouts[0]  # the node series use the first layout
-    for n in nodes:
-        add("strong", n, ranks, threads, global_batch // (n * ranks))
-        add("weak", n, ranks, threads, batch_per_rank)
-    if len(layouts) > 1:
-        for r, t in layouts:
-            add("layout", 1, r, t, max(1, global_batch // r))
+    for model in models:
+        for n in nodes:
+            add("strong", n, ranks, threads, global_batch // (n * ranks))
+            add("weak", n, ranks, threads, batch_per_rank)
+        if len(layouts) > 1:
+            for r, t in layouts:
+                add("layout", 1, r, t, max(1, global_batch // r))
     return list(runs.values())
 
 

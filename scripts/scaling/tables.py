@@ -6,8 +6,9 @@ relative to the base run's. Throughput (samples/s) stands for time: the work per
 the same in every run of a series."""
 
 
-def series_rows(rows, series):
-    chosen = [r for r in rows if series in r["series"].split("+")]
+def series_rows(rows, series, model=None):
+    chosen = [r for r in rows if series in r["series"].split("+")
+              and (model is None or r["model"] == model)]
     return sorted(chosen, key=lambda r: (r["nodes"], r["ranks_per_node"]))
 
 
@@ -36,11 +37,11 @@ def node_table(rows, title):
     return "\n".join(lines) + "\n"
 
 
-def layout_table(rows):
+def layout_table(rows, model):
     if not rows:
         return ""
     best = max(r["samples_per_second"] for r in rows)
-    lines = ["### Layouts within one node", "",
+    lines = [f"### Layouts within one node: {model}", "",
              "| ranks x threads | batch/rank | samples/s | vs best | comm share |",
              "|---|---:|---:|---:|---:|"]
     for r in rows:
@@ -52,10 +53,12 @@ def layout_table(rows):
 
 def report(rows):
     parts = ["## Measured scaling", ""]
-    for series, title in (("strong", "Strong scaling (fixed global batch)"),
-                          ("weak", "Weak scaling (fixed batch per rank)")):
-        chosen = series_rows(rows, series)
-        if chosen:
-            parts.append(node_table(chosen, title))
-    parts.append(layout_table(series_rows(rows, "layout")))
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    for model in models:
+        for series, title in (("strong", "Strong scaling (fixed global batch)"),
+                              ("weak", "Weak scaling (fixed batch per rank)")):
+            chosen = series_rows(rows, series, model)
+            if chosen:
+                parts.append(node_table(chosen, f"{title}: {model}"))
+        parts.append(layout_table(series_rows(rows, "layout", model), model))
     return "\n".join(p for p in parts if p)

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Reproduces the README's measured scaling rows: the scaling study of all three models on the
+# two-node test cluster (1 and 2 nodes; layouts 1x2 and 2x1), on a tenth of Fashion-MNIST.
+# Usage (root): tests/slurm/lab-study.sh [DPTRAIN_BINARY] OUTPUT_DIR
+set -euo pipefail
+DPTRAIN=$(realpath "${1:-build/dptrain}")
+OUTPUT=$(realpath -m "$2")
+HERE=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
+PROJECT=$(realpath "$HERE/../..")
+source "$HERE/cluster.sh"
+
+WORK=$(mktemp -d /tmp/dptrain-lab-study.XXXXXX)
+chmod 711 "$WORK"
+trap 'cluster_down; rm -rf "$WORK"' EXIT
+export SCRATCH=$WORK/scratch DPTRAIN_ROOT=$PROJECT DPTRAIN_BIN=$DPTRAIN DPTRAIN_IDX=$WORK/idx
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+
+/usr/bin/python3 "$HERE/make_subset.py" /usr/share/datasets/fashion-mnist "$DPTRAIN_IDX" 6000 1000
+(source "$PROJECT/slurm/env.sh" && dptrain_convert)
+cluster_up "$WORK/cluster"
+mkdir -p "$OUTPUT"
+on_head "$PROJECT/scripts/scaling-study.sh" run --study "$OUTPUT" --nodes 1,2 \
+  --layouts 1x2,2x1 --cores-per-node 2 --global-batch 128 --batch-per-rank 64 \
+  --model small-cnn,quickstart-mlp,wide-mlp --epochs 3 --one-at-a-time
