@@ -1,4 +1,4 @@
-"""Checks a miniature scaling study (1 and 2 nodes, layouts 1x2 and 2x1): one CSV row per
+"""Checks a miniature scaling study (1 and 2 nodes, layouts 1x1 and 2x1): one CSV row per
 planned run with its Slurm job id, tables with the expected rows, valid PNG plots, and a model
 whose predictions are sane. Usage: check_study.py STUDY_DIR"""
 

@@ -153,7 +153,7 @@ test_gpu_script() {
 test_scaling_study() {
   local study=$SCRATCH/study
   on_head "$PROJECT/scripts/scaling-study.sh" run --study "$study" --nodes 1,2 \
-    --layouts 1x2,2x1 --cores-per-node 2 --global-batch 128 --batch-per-rank 64 \
+    --layouts 1x1,2x1 --cores-per-node 2 --global-batch 128 --batch-per-rank 64 \
     --model quickstart-mlp --epochs 2 --sbatch-args=--time=00:05:00 --one-at-a-time
   /usr/bin/python3 "$HERE/check_study.py" "$study"
   echo "ok: scaling study on 1 and 2 nodes"
