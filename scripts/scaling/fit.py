@@ -31,9 +31,10 @@ def line_fit(points):
         return 0.0, max(0.0, statistics.fmean(ys) / statistics.fmean(xs))
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     slope = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x in xs)
-    slope = max(slope, 0.0)
     intercept = my - slope * mx
-    if intercept < 0:  # refit through the origin
+    if slope <= 0 or intercept < 0:
+        # Noise (e.g. cores shared with other work) gave an unphysical line: a cost that falls
+        # with size, or a negative fixed cost. Refit through the origin, all of it per unit.
         return 0.0, sum(x * y for x, y in points) / sum(x * x for x in xs)
     return intercept, slope
 
