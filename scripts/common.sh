@@ -11,6 +11,12 @@ DPTRAIN_PACKAGES=(g++ cmake ninja-build pkg-config libtorch-dev libopenblas0-pth
   libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools libcli11-dev libgtest-dev
   nlohmann-json3-dev zlib1g-dev libssl-dev dataset-fashion-mnist)
 
+# What the Slurm tests and the scaling study need on top: a real Slurm cluster on this machine
+# (controller, node daemon, clients, munge for authentication), the tools that put its nodes
+# into network namespaces, and Debian's matplotlib for the scaling plots.
+SLURM_TEST_PACKAGES=(slurmctld slurmd slurm-client munge iproute2 util-linux
+  python3 python3-matplotlib)
+
 log() { printf '[dptrain] %s\n' "$*" >&2; }
 
 # Installs those of the given Debian packages that are missing (none: nothing happens).
@@ -25,7 +31,9 @@ install_packages() {
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -q
-  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # Another apt-get (unattended upgrades, a parallel job) may hold the lock for a while: wait.
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 \
+    "${missing[@]}"
 }
 
 build_dptrain() {

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build, and run every test with ctest
-# (unit tests, data-parallel tests under mpiexec with 1-4 ranks, command line tests).
+# (unit tests, data-parallel tests under mpiexec with 1-4 ranks, command line tests, and the
+# slurm/ job scripts on a two-node Slurm cluster started on this machine).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-install_packages "${DPTRAIN_PACKAGES[@]}"
+install_packages "${DPTRAIN_PACKAGES[@]}" "${SLURM_TEST_PACKAGES[@]}"
 build_dptrain
 cd "$BUILD_DIR"
 ctest --output-on-failure "$@"

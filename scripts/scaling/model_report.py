@@ -1,0 +1,120 @@
+"""Fits the model to a study, predicts 1-64 nodes for this machine and for Trillium, and writes
+model.md, model.json and model.png next to the study's other outputs."""
+
+import json
+from pathlib import Path
+
+import fit
+import plots
+import predict
+from tables import series_rows
+
+NODE_COUNTS = [1, 2, 4, 8, 16, 32, 64]
+
+
+def load_assumptions(path):
+    data = json.loads(Path(path).read_text())
+    return {k: v for k, v in data.items() if isinstance(v, dict)}, data.get("machine", "")
+
+
+def workload_from(rows, model, batch, assumptions):
+    compute = fit.fit_compute(rows, model)
+    intercept, per_sample = compute.get(1, next(iter(compute.values())))
+    sigma, measured = fit.serial_fraction(compute, batch,
+                                          assumptions["serial_fraction_if_unmeasured"]["value"])
+    intra = fit.fit_intra_node(rows) or (0.0, 0.0)
+    w = predict.Workload(gradient_bytes=fit.gradient_bytes(model),
+                         buckets=fit.MODELS[model]["buckets"], compute_intercept_s=intercept,
+                         compute_per_sample_s=per_sample, serial_fraction=sigma,
+                         node_alpha_s=intra[0], node_seconds_per_byte=intra[1])
+    return w, compute, measured
+
+
+def trillium_machine(a):
+    return predict.Machine(cores_per_node=a["cores_per_node"]["value"],
+                           network_latency_s=a["network_latency_s"]["value"],
+                           network_bandwidth=a["network_bandwidth_bytes_per_s"]["value"],
+                           node_memory_bandwidth=a["node_memory_bandwidth_bytes_per_s"]["value"],
+                           core_speed=a["core_speed_vs_measured"]["value"],
+                           dataset_samples=a["dataset_samples"]["value"])
+
+
+def measured_machine(rows, a, network):
+    cores = max(int(r["ranks_per_node"] * r["threads"]) for r in rows)
+    m = trillium_machine(a)
+    m.cores_per_node, m.core_speed = cores, 1.0
+    if network:
+        m.network_latency_s, m.network_bandwidth = network
+    return m
+
+
+def prediction_table(rows):
+    lines = ["| nodes | weak: samples/s | weak: efficiency | weak: epoch s "
+             "| strong: speedup | strong: efficiency | strong: epoch s |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        strong = ("| {strong_speedup:.1f} | {strong_efficiency:.0%} | {strong_epoch_seconds:.2f} |"
+                  .format(**r) if "strong_speedup" in r else "| – | – | – |")
+        lines.append(f"| {r['nodes']} | {r['weak_samples_per_second']:.0f} "
+                     f"| {r['weak_efficiency']:.1%} | {r['weak_epoch_seconds']:.2f} {strong}")
+    return "\n".join(lines)
+
+
+def inputs_table(w, compute, thread_measured, network, a):
+    lines = ["| input | value | from |", "|---|---|---|"]
+    for threads, (intercept, slope) in compute.items():
+        lines.append(f"| compute, {threads} thread(s) | {intercept * 1e3:.2f} ms/step + "
+                     f"{slope * 1e6:.1f} µs/sample | measured |")
+    lines.append(f"| serial fraction of a rank's threads | {w.serial_fraction:.2f} | "
+                 f"{'measured (1 vs 2 threads)' if thread_measured else 'assumption'} |")
+    lines.append(f"| reduction within a node | {w.node_alpha_s * 1e6:.0f} µs/bucket + "
+                 f"{w.node_seconds_per_byte * 1e9:.3f} ns/byte | measured |")
+    if network:
+        lines.append(f"| network of the measuring machine | {network[0] * 1e6:.0f} µs latency, "
+                     f"{network[1] / 1e9:.2f} GB/s | measured (2-node runs) |")
+    for key, item in a.items():
+        lines.append(f"| {key} | {item['value']:g} | {item['source']} |")
+    return "\n".join(lines)
+
+
+def write_model(study_dir, rows, model, batch, assumptions_path):
+    study = Path(study_dir)
+    a, machine_name = load_assumptions(assumptions_path)
+    # Communication costs come from every model's runs (more gradient sizes); the rest from
+    # the workload's own.
+    w, compute, thread_measured = workload_from(rows, model, batch, a)
+    network = fit.fit_network(rows)
+    rows = [r for r in rows if r["model"] == model]
+    trillium = trillium_machine(a)
+    ranks, threads = predict.best_layout(w, trillium, 16, batch)
+    trillium_rows = predict.predict(w, trillium, NODE_COUNTS, ranks, threads, batch)
+    here = measured_machine(rows, a, network)
+    node_series = series_rows(rows, "weak") or rows
+    here_layout = (int(node_series[0]["ranks_per_node"]), int(node_series[0]["threads"]))
+    here_rows = predict.predict(w, here, NODE_COUNTS, *here_layout, batch)
+    paying, slower = predict.strong_scaling_limit(trillium_rows)
+    at16 = next(r for r in trillium_rows if r["nodes"] == 16)
+    label = f"{machine_name}, {ranks} x {threads}"
+    plots.model_plot({label: trillium_rows,
+                      f"this machine's network, {here_layout[0]} x {here_layout[1]}": here_rows},
+                     {"strong": series_rows(rows, "strong"), "weak": series_rows(rows, "weak")},
+                     study / "model.png")
+    summary = {"model": model, "batch_per_rank": batch, "recommended_layout": [ranks, threads],
+               "weak_efficiency_16_nodes": at16["weak_efficiency"],
+               "strong_scaling_pays_up_to_nodes": paying, "strong_scaling_slower_from": slower,
+               "trillium": trillium_rows, "this_machine": here_rows,
+               "workload": vars(w), "network_measured": network}
+    (study / "model.json").write_text(json.dumps(summary, indent=1) + "\n")
+    text = [f"## Scaling model: {model}, batch {batch} per rank", "",
+            f"Recommended layout on {machine_name}: **{ranks} ranks x {threads} threads per node**"
+            f" (highest predicted throughput per node at 16 nodes). Predicted weak-scaling "
+            f"efficiency at 16 nodes: **{at16['weak_efficiency']:.1%}**.",
+            f"Strong scaling from one node (global batch {ranks * batch}) keeps ≥ 50% efficiency up "
+            f"to {paying} nodes" + (f"; from {slower} nodes on, more nodes make steps slower."
+                                    if slower else "."), "",
+            f"### Predicted, {label}", "", prediction_table(trillium_rows), "",
+            f"### Predicted, this machine ({here_layout[0]} x {here_layout[1]} per node)", "",
+            prediction_table(here_rows), "", "### Inputs", "",
+            inputs_table(w, compute, thread_measured, network, a), ""]
+    (study / "model.md").write_text("\n".join(text))
+    return summary
