@@ -68,6 +68,8 @@ MpiCommunicator::MpiCommunicator(MPI_Comm comm) : comm_(comm) {
 }
 
 MpiCommunicator::~MpiCommunicator() {
+  watchdog_.reset();
+  if (progress_window_ != MPI_WIN_NULL) MPI_Win_free(&progress_window_);
   shared_buffers_.clear();
   if (across_nodes_comm_ != MPI_COMM_NULL) MPI_Comm_free(&across_nodes_comm_);
   if (node_comm_ != MPI_COMM_NULL) MPI_Comm_free(&node_comm_);
@@ -93,6 +95,7 @@ void MpiCommunicator::allreduce_sum(float* values, std::size_t count) {
 void MpiCommunicator::allreduce_sum(float* values, std::size_t count,
                                     TransportPrecision precision) {
   if (size_ == 1) return;
+  Watched watched(*this, "gradient allreduce");
   for (auto& buffer : shared_buffers_) {
     if (buffer->contains(values, count)) {
       buffer->allreduce_sum(static_cast<std::size_t>(values - buffer->data()), count, precision);
@@ -103,25 +106,30 @@ void MpiCommunicator::allreduce_sum(float* values, std::size_t count,
 }
 
 void MpiCommunicator::allreduce_sum(double* values, std::size_t count) {
+  Watched watched(*this, "allreduce of metrics");
   allreduce_in_pieces(values, count, MPI_DOUBLE, comm_);
 }
 
 int MpiCommunicator::allreduce_min(int value) {
+  Watched watched(*this, "agreement (allreduce min)");
   DPTRAIN_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT, MPI_MIN, comm_));
   return value;
 }
 
 int MpiCommunicator::allreduce_max(int value) {
+  Watched watched(*this, "agreement (allreduce max)");
   DPTRAIN_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT, MPI_MAX, comm_));
   return value;
 }
 
 double MpiCommunicator::allreduce_max(double value) {
+  Watched watched(*this, "allreduce max");
   DPTRAIN_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_MAX, comm_));
   return value;
 }
 
 void MpiCommunicator::broadcast(float* values, std::size_t count, int root) {
+  Watched watched(*this, "broadcast");
   for (std::size_t done = 0; done < count; done += kMaxCount) {
     const int piece = static_cast<int>(std::min(kMaxCount, count - done));
     DPTRAIN_MPI_CHECK(MPI_Bcast(values + done, piece, MPI_FLOAT, root, comm_));
@@ -129,10 +137,73 @@ void MpiCommunicator::broadcast(float* values, std::size_t count, int root) {
 }
 
 void MpiCommunicator::allgather(const double* values, std::size_t count, double* out) {
+  Watched watched(*this, "allgather");
   DPTRAIN_MPI_CHECK(MPI_Allgather(values, static_cast<int>(count), MPI_DOUBLE, out,
                                   static_cast<int>(count), MPI_DOUBLE, comm_));
 }
 
-void MpiCommunicator::barrier() { DPTRAIN_MPI_CHECK(MPI_Barrier(comm_)); }
+void MpiCommunicator::barrier() {
+  Watched watched(*this, "barrier");
+  DPTRAIN_MPI_CHECK(MPI_Barrier(comm_));
+}
+
+std::vector<std::string> MpiCommunicator::gather_text(const std::string& text, int root) {
+  Watched watched(*this, "gather");
+  int length = static_cast<int>(text.size());
+  std::vector<int> lengths(rank_ == root ? size_ : 0), offsets(lengths.size());
+  DPTRAIN_MPI_CHECK(MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, root, comm_));
+  int total = 0;
+  for (std::size_t r = 0; r < lengths.size(); ++r) {
+    offsets[r] = total;
+    total += lengths[r];
+  }
+  std::string all(static_cast<std::size_t>(total), '\0');
+  DPTRAIN_MPI_CHECK(MPI_Gatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(),
+                                offsets.data(), MPI_CHAR, root, comm_));
+  std::vector<std::string> texts;
+  for (std::size_t r = 0; r < lengths.size(); ++r) texts.push_back(all.substr(offsets[r], lengths[r]));
+  return texts;
+}
+
+void MpiCommunicator::set_position(int epoch, std::int64_t step) {
+  if (watchdog_) watchdog_->set_position(epoch, step);
+}
+
+void MpiCommunicator::enable_watchdog(double timeout_seconds) {
+  void* mine = nullptr;
+  DPTRAIN_MPI_CHECK(MPI_Win_allocate_shared(sizeof(std::int64_t), sizeof(std::int64_t),
+                                            MPI_INFO_NULL, node_comm_, &mine, &progress_window_));
+  *static_cast<std::int64_t*>(mine) = 0;
+  for (int r = 0; r < local_size_; ++r) {
+    MPI_Aint size = 0;
+    int unit = 0;
+    void* base = nullptr;
+    DPTRAIN_MPI_CHECK(MPI_Win_shared_query(progress_window_, r, &size, &unit, &base));
+    progress_.push_back(static_cast<volatile std::int64_t*>(base));
+  }
+  world_rank_of_local_.resize(local_size_);
+  DPTRAIN_MPI_CHECK(MPI_Allgather(&rank_, 1, MPI_INT, world_rank_of_local_.data(), 1, MPI_INT, node_comm_));
+  watchdog_ = std::make_unique<CollectiveWatchdog>(
+      timeout_seconds, rank_, [this](std::int64_t sequence) { return ranks_behind(sequence); },
+      [] { MPI_Abort(MPI_COMM_WORLD, 1); });
+}
+
+std::string MpiCommunicator::ranks_behind(std::int64_t sequence) const {
+  std::string ranks;
+  for (int r = 0; r < local_size_; ++r) {
+    if (*progress_[r] < sequence) ranks += (ranks.empty() ? "rank " : ", rank ") + std::to_string(world_rank_of_local_[r]);
+  }
+  return ranks;
+}
+
+MpiCommunicator::Watched::Watched(MpiCommunicator& comm, const char* what) : comm_(comm) {
+  if (!comm_.watchdog_) return;
+  const std::int64_t sequence = comm_.watchdog_->enter(what);
+  *comm_.progress_[comm_.local_rank_] = sequence;
+}
+
+MpiCommunicator::Watched::~Watched() {
+  if (comm_.watchdog_) comm_.watchdog_->leave();
+}
 
 }  // namespace dptrain

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -40,6 +42,12 @@ class Communicator {
   virtual void allgather(const double* values, std::size_t count, double* out) = 0;
   virtual void barrier() = 0;
 
+  // Where training stands, for messages about a collective that hangs.
+  virtual void set_position(int /*epoch*/, std::int64_t /*step*/) {}
+
+  // Gathers every rank's text on `root` (others get an empty list).
+  virtual std::vector<std::string> gather_text(const std::string& text, int root) = 0;
+
   // Whether collectives may be issued from a communication thread while the training thread
   // computes (it issues none at the same time).
   virtual bool supports_background_collectives() const { return true; }
@@ -73,6 +81,7 @@ class SingleRankCommunicator : public Communicator {
   void allgather(const double* values, std::size_t count, double* out) override {
     std::copy(values, values + count, out);
   }
+  std::vector<std::string> gather_text(const std::string& text, int) override { return {text}; }
   void barrier() override {}
 };
 

@@ -8,6 +8,7 @@
 
 #include "dptrain/comm/communicator.h"
 #include "dptrain/comm/node_shared_buffer.h"
+#include "dptrain/comm/watchdog.h"
 
 namespace dptrain {
 
@@ -43,17 +44,37 @@ class MpiCommunicator : public Communicator {
   void barrier() override;
   float* reduction_buffer(std::size_t count) override;
   bool supports_background_collectives() const override;
+  std::vector<std::string> gather_text(const std::string& text, int root) override;
+  void set_position(int epoch, std::int64_t step) override;
+
+  // Collective. From now on a collective that waits longer than `timeout_seconds` is reported
+  // with the ranks that have not arrived, and the job is aborted.
+  void enable_watchdog(double timeout_seconds);
 
   // Whether reduction buffers live in node-shared memory (several ranks per node, the same
   // number on every node); otherwise allreduce is MPI_Allreduce alone.
   bool uses_shared_memory() const { return shared_memory_; }
 
  private:
+  // Marks this rank as inside a collective for the watchdog, for the scope's lifetime.
+  class Watched {
+   public:
+    Watched(MpiCommunicator& comm, const char* what);
+    ~Watched();
+   private:
+    MpiCommunicator& comm_;
+  };
+  std::string ranks_behind(std::int64_t sequence) const;
+
   MPI_Comm comm_;
   MPI_Comm node_comm_ = MPI_COMM_NULL;
   MPI_Comm across_nodes_comm_ = MPI_COMM_NULL;
   bool shared_memory_ = false;
   std::vector<std::unique_ptr<NodeSharedBuffer>> shared_buffers_;
+  std::unique_ptr<CollectiveWatchdog> watchdog_;
+  MPI_Win progress_window_ = MPI_WIN_NULL;
+  std::vector<volatile std::int64_t*> progress_;  // collectives entered, per local rank
+  std::vector<int> world_rank_of_local_;
   int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
 };
 
