@@ -28,6 +28,8 @@ def read_run(path):
             lines = f.readlines()
     except OSError as e:
         raise InputError(f"{path}: {e.strerror.lower()}")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text file (not a dptrain metrics file?)")
     epochs, summary = [], None
     for number, line in enumerate(lines, 1):
         if not line.strip():

@@ -4,7 +4,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-install_packages "${DPTRAIN_PACKAGES[@]}"
+install_packages "${DPTRAIN_PACKAGES[@]}" "${DPTRAIN_TEST_PACKAGES[@]}"
 build_dptrain
 cd "$BUILD_DIR"
 ctest --output-on-failure "$@"

@@ -74,6 +74,25 @@ std::string padded(const std::string& text, std::size_t width, bool right) {
   return right ? pad + text : text + pad;
 }
 
+// One key per line and one matrix row per line: readable in a terminal and in a diff, where
+// nlohmann's indented dump would put every count on a line of its own.
+std::string readable_dump(const nlohmann::ordered_json& j) {
+  std::string text = "{";
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    text += (it == j.begin() ? "\n " : ",\n ") + nlohmann::json(it.key()).dump() + ": ";
+    if (it.key() != "matrix") {
+      text += it.value().dump();
+      continue;
+    }
+    text += "[";
+    for (std::size_t row = 0; row < it.value().size(); ++row) {
+      text += (row ? ",\n  " : "\n  ") + it.value()[row].dump();
+    }
+    text += "\n ]";
+  }
+  return text + "\n}\n";
+}
+
 }  // namespace
 
 std::string confusion_text(const ConfusionMatrix& m) {
@@ -83,9 +102,10 @@ std::string confusion_text(const ConfusionMatrix& m) {
   std::size_t name_width = 0;
   for (const auto& name : m.class_names()) name_width = std::max(name_width, name.size());
   for (int c = 0; c < m.classes(); ++c) {
-    out << "  " << padded(m.class_names()[c], name_width, false) << "  "
-        << padded(percent(m.class_accuracy(c)), 6, true) << "  (" << m.count(c, c) << " of "
-        << m.class_total(c) << ")\n";
+    // A class without samples has no accuracy; "0.0%" would blame the model for it.
+    const std::string accuracy = m.class_total(c) > 0 ? percent(m.class_accuracy(c)) : "-";
+    out << "  " << padded(m.class_names()[c], name_width, false) << "  " << padded(accuracy, 6, true)
+        << "  (" << m.count(c, c) << " of " << m.class_total(c) << ")\n";
   }
   // Columns are numbered, not named: ten class names side by side do not fit a terminal.
   std::size_t cell = 4;
@@ -110,17 +130,19 @@ std::string confusion_json(const ConfusionMatrix& m, const Provenance& provenanc
   for (const auto& [key, value] : provenance) j[key] = value;
   j["classes"] = m.class_names();
   std::vector<std::vector<std::int64_t>> rows(static_cast<std::size_t>(m.classes()));
-  std::vector<double> per_class;
+  nlohmann::ordered_json per_class = nlohmann::ordered_json::array();
   for (int t = 0; t < m.classes(); ++t) {
     for (int p = 0; p < m.classes(); ++p) rows[static_cast<std::size_t>(t)].push_back(m.count(t, p));
-    per_class.push_back(m.class_accuracy(t));
+    // null, not 0, for a class without samples: it has no accuracy.
+    per_class.push_back(m.class_total(t) > 0 ? nlohmann::ordered_json(m.class_accuracy(t))
+                                             : nlohmann::ordered_json(nullptr));
   }
   j["matrix"] = rows;
   j["samples"] = m.total();
   j["correct"] = m.correct();
   j["accuracy"] = m.accuracy();
   j["per_class_accuracy"] = per_class;
-  return j.dump(1) + "\n";
+  return readable_dump(j);
 }
 
 }  // namespace dptrain

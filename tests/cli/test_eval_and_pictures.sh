@@ -60,7 +60,7 @@ grep -q '^confusion matrix (rows: true class' <<<"$out" || fail "eval prints no 
 # The JSON agrees with the labels (rows sum to the per-class test counts), with itself
 # (trace / total = accuracy) and with the text (same correct count).
 printed_correct=$(sed -n 's/^test accuracy .* (\([0-9]*\) of 5)$/\1/p' <<<"$out")
-if "$python" - "$work/eval/confusion.json" "$printed_correct" <<'PY'
+if "$python" - "$work/eval/confusion.json" "$printed_correct" "$work/ranks-1.jsonl" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
 m = j["matrix"]
@@ -70,11 +70,15 @@ trace = sum(m[i][i] for i in range(10))
 assert j["samples"] == 5 and j["correct"] == trace, (j["samples"], j["correct"], trace)
 assert abs(j["accuracy"] - trace / 5) < 1e-12, j["accuracy"]
 assert trace == int(sys.argv[2]), ("text says", sys.argv[2], "json says", trace)
-for c in range(5):
-    assert j["per_class_accuracy"][c] == m[c][c], c
+for c in range(10):
+    expected = m[c][c] / sum(m[c]) if sum(m[c]) else None
+    assert j["per_class_accuracy"][c] == expected, (c, j["per_class_accuracy"][c])
 assert j["classes"][9] == "Ankle boot" and j["model"] == "quickstart-mlp"
+# The training run evaluated the same parameters at its end.
+summary = [json.loads(l) for l in open(sys.argv[3]) if '"summary"' in l][-1]
+assert abs(summary["final_test_accuracy"] - j["accuracy"]) < 1e-9, (summary, j["accuracy"])
 PY
-then pass "confusion.json agrees with the labels and the text"
+then pass "confusion.json agrees with the labels, the text and the training run"
 else fail "confusion.json"; cat "$work/eval/confusion.json"; fi
 check_png "confusion.png" "$work/eval/confusion.png" heatmap
 [ -z "$(find "$work/eval" -name '.*')" ] || fail "eval left hidden files in its out-dir"

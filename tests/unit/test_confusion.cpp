@@ -71,5 +71,13 @@ TEST(ConfusionMatrix, JsonHoldsMatrixAccuraciesAndProvenance) {
   EXPECT_DOUBLE_EQ(j["per_class_accuracy"][1].get<double>(), 0.5);
 }
 
+TEST(ConfusionMatrix, ClassesWithoutSamplesHaveNoAccuracy) {
+  const ConfusionMatrix m = confusion_matrix({0, 0}, {0, 1}, {"a", "b"});
+  EXPECT_NE(confusion_text(m).find("  b       -  (0 of 0)\n"), std::string::npos) << confusion_text(m);
+  const auto j = nlohmann::json::parse(confusion_json(m));
+  EXPECT_DOUBLE_EQ(j["per_class_accuracy"][0].get<double>(), 0.5);
+  EXPECT_TRUE(j["per_class_accuracy"][1].is_null());
+}
+
 }  // namespace
 }  // namespace dptrain

@@ -44,7 +44,8 @@ std::string confusion_text(const ConfusionMatrix& m);
 using Provenance = std::vector<std::pair<std::string, std::string>>;
 
 // {<provenance>, "classes": [...], "matrix": [[...]] (rows: true class), "samples", "correct",
-//  "accuracy", "per_class_accuracy": [...]}; accuracies as fractions 0..1.
+//  "accuracy", "per_class_accuracy": [...]}; accuracies as fractions 0..1, null for a class
+//  without samples.
 std::string confusion_json(const ConfusionMatrix& m, const Provenance& provenance = {});
 
 }  // namespace dptrain
