@@ -50,8 +50,10 @@ int run_show(const ShowOptions& options) {
   }
   const std::filesystem::path parent = std::filesystem::path(options.output).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
-  const std::string source = model_name + " on test images " + std::to_string(range.begin) + "-" +
-                             std::to_string(range.begin + range.count - 1);
+  const std::string source =
+      model_name + (range.count == 1 ? " on test image " + std::to_string(range.begin)
+                                     : " on test images " + std::to_string(range.begin) + "-" +
+                                           std::to_string(range.begin + range.count - 1));
   write_sprite(items, fashion_mnist_classes(), source, options.output);
   const auto wrong = std::count_if(items.begin(), items.end(),
                                    [](const SpriteItem& it) { return it.predicted != it.truth; });

@@ -1,12 +1,16 @@
 #include "dptrain/plots/png_canvas.h"
 
-#include <cmath>
 #include <vector>
 
 #include "dptrain/data/atomic_file.h"
 #include "dptrain/error.h"
 
 namespace dptrain {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+}  // namespace
 
 PngCanvas::PngCanvas(int width, int height, Rgb background)
     : width_(width),
@@ -60,7 +64,7 @@ void PngCanvas::text(const std::string& s, double x, double y, double size, Rgb 
   const double shift = align == Align::left ? 0.0 : align == Align::center ? w / 2 : w;
   cairo_save(cr_);
   cairo_translate(cr_, x, y);
-  cairo_rotate(cr_, -angle * M_PI / 180.0);
+  cairo_rotate(cr_, -angle * kPi / 180.0);
   cairo_move_to(cr_, -shift, 0);
   cairo_set_source_rgb(cr_, color.r, color.g, color.b);
   cairo_show_text(cr_, s.c_str());

@@ -40,7 +40,10 @@ void draw_title(PngCanvas& canvas, const std::vector<SpriteItem>& items, const s
                                    [](const SpriteItem& it) { return it.predicted != it.truth; });
   const std::string title = source + ": " + std::to_string(wrong) + " of " +
                             std::to_string(items.size()) + " misclassified";
-  canvas.text(title, l.margin + 4, 22, 15, kInk, Align::left, true);
+  // Narrow sprites (few images) get a smaller title rather than a clipped one.
+  const double room = l.width() - 2.0 * (l.margin + 4);
+  const double size = std::min(15.0, 15.0 * room / canvas.text_width(title, 15, true));
+  canvas.text(title, l.margin + 4, 22, size, kInk, Align::left, true);
   canvas.text("green: predicted class, correct", l.margin + 4, 40, 12, kRight);
   canvas.text("red frame: misclassified", l.width() - l.margin - 4, 40, 12, kWrong, Align::right,
               true);
@@ -60,6 +63,13 @@ void write_sprite(const std::vector<SpriteItem>& items,
                   const std::array<std::string, kNumClasses>& class_names,
                   const std::string& source, const std::string& path) {
   if (items.empty()) throw Error(path + ": no images to draw");
+  for (const SpriteItem& item : items) {
+    if (item.predicted < 0 || item.predicted >= kNumClasses || item.truth < 0 ||
+        item.truth >= kNumClasses) {
+      throw Error(path + ": class " + std::to_string(item.truth) + " or prediction " +
+                  std::to_string(item.predicted) + " is outside 0-9");
+    }
+  }
   const SpriteLayout layout = sprite_layout(static_cast<int>(items.size()));
   PngCanvas canvas(layout.width(), layout.height(), kWhite);
   draw_title(canvas, items, source, layout);

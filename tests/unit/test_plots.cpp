@@ -129,8 +129,13 @@ TEST(Sprite, LayoutIsNearSquareWithAtMostTenColumns) {
   EXPECT_EQ(sprite_layout(1).rows, 1);
 }
 
-TEST(Sprite, NoImagesIsAnError) {
-  EXPECT_THROW(write_sprite({}, fashion_mnist_classes(), "none", "/tmp/never.png"), Error);
+TEST(Sprite, NoImagesOrUnknownClassesAreErrors) {
+  const std::string dir = testing::scratch_dir("sprite-bad");
+  EXPECT_THROW(write_sprite({}, fashion_mnist_classes(), "none", dir + "/s.png"), Error);
+  const std::vector<std::uint8_t> pixels(kImagePixels, 0);
+  EXPECT_THROW(write_sprite({{pixels.data(), 10, 1}}, fashion_mnist_classes(), "x", dir + "/s.png"),
+               Error);
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
 }
 
 }  // namespace
