@@ -83,6 +83,13 @@ else fail "confusion.json"; cat "$work/eval/confusion.json"; fi
 check_png "confusion.png" "$work/eval/confusion.png" heatmap
 [ -z "$(find "$work/eval" -name '.*')" ] || fail "eval left hidden files in its out-dir"
 
+# A run of another model: eval finds its name in the run's config.toml.
+"$dptrain" train --data "$work/good.h5" --model small-cnn --epochs 1 --batch-size 4 --threads 1 \
+  --out-dir "$work/cnn" >/dev/null || fail "train small-cnn"
+cnn=$("$dptrain" eval --data "$work/good.h5" --checkpoint "$work/cnn/model.pt" 2>&1)
+if grep -q "model small-cnn from $work/cnn/model.pt" <<<"$cnn"
+then pass "eval reads the model name from config.toml"; else fail "eval of small-cnn run"; echo "$cnn"; fi
+
 # show: the sprite; the count is cut at the end of /test, misclassified ones agree with eval.
 if show=$("$dptrain" show --data "$work/good.h5" --checkpoint "$work/run/model.pt" \
             --output "$work/pictures/sprite.png" 2>&1)
