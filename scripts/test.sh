@@ -5,7 +5,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-install_packages "${DPTRAIN_PACKAGES[@]}" "${SLURM_TEST_PACKAGES[@]}"
+install_packages "${DPTRAIN_PACKAGES[@]}" "${DPTRAIN_TEST_PACKAGES[@]}" "${SLURM_TEST_PACKAGES[@]}"
 build_dptrain
 cd "$BUILD_DIR"
 ctest --output-on-failure "$@"

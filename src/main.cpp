@@ -2,6 +2,7 @@
 //
 // Every failure ends as one line "dptrain: error: ..." and a non-zero exit on every rank.
 #include <iostream>
+#include <map>
 
 #include "cli/commands.h"
 #include "cli/errors.h"
@@ -11,9 +12,12 @@
 int main(int argc, char** argv) {
   CLI::App app{"dptrain: data-parallel training of LibTorch models across MPI ranks"};
   app.require_subcommand(1);
-  const dptrain::CommandRunner convert = dptrain::add_convert_command(app);
-  const dptrain::CommandRunner train = dptrain::add_train_command(app);
-  const dptrain::CommandRunner bench = dptrain::add_bench_command(app);
+  const std::map<std::string, dptrain::CommandRunner> commands = {
+      {"convert", dptrain::add_convert_command(app)},
+      {"train", dptrain::add_train_command(app)},
+      {"eval", dptrain::add_eval_command(app)},
+      {"show", dptrain::add_show_command(app)},
+      {"bench", dptrain::add_bench_command(app)}};
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help
@@ -23,9 +27,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    if (app.got_subcommand("convert")) return convert(argc, argv);
-    if (app.got_subcommand("bench")) return bench(argc, argv);
-    return train(argc, argv);
+    return commands.at(app.get_subcommands().front()->get_name())(argc, argv);
   } catch (const dptrain::ReportedFailure&) {
     return 1;
   } catch (const std::exception& e) {

@@ -13,5 +13,7 @@ using CommandRunner = std::function<int(int argc, char** argv)>;
 CommandRunner add_convert_command(CLI::App& app);
 CommandRunner add_train_command(CLI::App& app);
 CommandRunner add_bench_command(CLI::App& app);
+CommandRunner add_eval_command(CLI::App& app);
+CommandRunner add_show_command(CLI::App& app);
 
 }  // namespace dptrain

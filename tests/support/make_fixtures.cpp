@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
 
   write_h5(dir + "/empty.h5", {});
   write_h5(dir + "/wrongshape.h5", {12, 784});
+  write_h5(dir + "/trainonly.h5", {12, 28, 28});
   std::ofstream(dir + "/text.h5") << "this is not HDF5\n";
   return 0;
 }

@@ -1,0 +1,19 @@
+// Output files that appear complete or not at all: a reader (or a user looking at a results
+// directory after a job was killed) never finds half a PNG or half a JSON file.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace dptrain {
+
+// Calls `write` with a temporary path in the directory of `path` (".<name>.tmp.<pid>"), then
+// renames the temporary file onto `path`. If `write` throws, the temporary file is removed and
+// `path` is left as it was. Throws dptrain::Error naming `path` when its directory is missing.
+void replace_atomically(const std::string& path,
+                        const std::function<void(const std::string& temporary)>& write);
+
+// replace_atomically for text content.
+void write_text_atomically(const std::string& path, const std::string& text);
+
+}  // namespace dptrain

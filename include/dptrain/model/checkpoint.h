@@ -1,0 +1,16 @@
+// Reading back the parameters that `dptrain train --out-dir` saved (model.pt), into a fresh
+// model of the registry, for evaluation and pictures.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace dptrain {
+
+// A `model_name` model with the parameters stored at `path`, in evaluation mode. Throws
+// dptrain::Error naming `path` for a missing or unreadable file and for a checkpoint of
+// another model (missing parameters, or parameters of other shapes).
+torch::nn::Sequential load_model(const std::string& model_name, const std::string& path);
+
+}  // namespace dptrain

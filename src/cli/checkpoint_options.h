@@ -1,0 +1,29 @@
+// What `dptrain eval` and `dptrain show` share: the test split, a trained model's checkpoint,
+// and the model name that checkpoint belongs to.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace dptrain {
+
+struct CheckpointOptions {
+  std::string data;
+  std::string checkpoint;
+  std::string model;  // empty: from the run's config.toml, else quickstart-mlp
+  int threads = 1;
+};
+
+// Adds --data, --checkpoint, --model and --threads to `cmd`.
+void add_checkpoint_options(CLI::App& cmd, CheckpointOptions& options);
+
+// The model file: `checkpoint` itself, or <checkpoint>/model.pt for a run directory.
+std::string checkpoint_file(const std::string& checkpoint);
+
+// --model if given; else the `model` that `dptrain train` recorded in config.toml next to the
+// model file; else quickstart-mlp (the default of `dptrain train`). Throws dptrain::Error
+// naming config.toml when it cannot be read.
+std::string checkpoint_model(const CheckpointOptions& options, const std::string& model_file);
+
+}  // namespace dptrain

@@ -1,0 +1,65 @@
+// `dptrain eval`: a trained model on the test split — accuracy, per-class accuracy and the
+// confusion matrix on the terminal, and with --out-dir as confusion.json and confusion.png.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "checkpoint_options.h"
+#include "commands.h"
+#include "dptrain/data/atomic_file.h"
+#include "dptrain/data/fashion_mnist.h"
+#include "dptrain/data/hdf5_dataset.h"
+#include "dptrain/metrics/confusion.h"
+#include "dptrain/model/checkpoint.h"
+#include "dptrain/plots/confusion_heatmap.h"
+#include "dptrain/train/predict.h"
+#include "dptrain/train/threads.h"
+
+namespace dptrain {
+namespace {
+
+struct EvalOptions {
+  CheckpointOptions checkpoint;
+  std::string out_dir;
+};
+
+// Everything is computed before anything is written, so bad input leaves no output behind.
+int run_eval(const EvalOptions& options) {
+  const CheckpointOptions& c = options.checkpoint;
+  set_thread_count(c.threads);
+  const std::string model_file = checkpoint_file(c.checkpoint);
+  const std::string model_name = checkpoint_model(c, model_file);
+  const Shard test = read_shard(c.data, "test", {0, split_length(c.data, "test")});
+  torch::nn::Sequential model = load_model(model_name, model_file);
+  const auto& names = fashion_mnist_classes();
+  const ConfusionMatrix matrix = confusion_matrix(test.labels, predict(model, test),
+                                                  {names.begin(), names.end()});
+  std::cout << "# dptrain eval: model " << model_name << " from " << model_file << " on "
+            << c.data << " /test (" << test.count << " samples)\n"
+            << confusion_text(matrix) << std::flush;
+  if (options.out_dir.empty()) return 0;
+  std::filesystem::create_directories(options.out_dir);
+  const std::filesystem::path dir(options.out_dir);
+  write_text_atomically(
+      (dir / "confusion.json").string(),
+      confusion_json(matrix, {{"model", model_name}, {"checkpoint", model_file}, {"data", c.data}}));
+  write_confusion_heatmap(matrix, (dir / "confusion.png").string());
+  std::cout << "wrote " << (dir / "confusion.json").string() << " and "
+            << (dir / "confusion.png").string() << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner add_eval_command(CLI::App& app) {
+  auto options = std::make_shared<EvalOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "eval", "Evaluate a trained model on the test split: accuracy, per-class accuracy and the "
+              "confusion matrix (one process)");
+  add_checkpoint_options(*cmd, options->checkpoint);
+  cmd->add_option("--out-dir", options->out_dir,
+                  "Also write confusion.json and confusion.png (a heatmap) to this directory");
+  return [options](int, char**) { return run_eval(*options); };
+}
+
+}  // namespace dptrain

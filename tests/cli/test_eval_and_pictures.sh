@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Looking at results: `dptrain eval` and `dptrain show` on a tiny trained run, and
+# scripts/plot-training.py on its metrics. Every PNG decodes with the expected size and content;
+# eval's numbers agree with each other and with the test labels; every bad input gives exactly
+# one "dptrain: error:" line naming the file, a non-zero exit, and no output.
+# Usage: test_eval_and_pictures.sh DPTRAIN MAKE_FIXTURES PNG_CHECK MPIEXEC SOURCE_DIR
+set -u
+dptrain=$1 make_fixtures=$2 png_check=$3 mpiexec=$4 source_dir=$5
+python=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$make_fixtures" "$work" || { echo "cannot write fixtures"; exit 1; }
+passed=0 failed=0
+
+fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+pass() { echo "ok: $*"; passed=$((passed + 1)); }
+
+# expect_error NAME PATTERN UNWANTED_OUTPUT -- COMMAND...: non-zero exit, one matching error line.
+expect_error() {
+  local name=$1 pattern=$2 unwanted=$3; shift 4
+  local out status lines
+  out=$(timeout 120 "$@" 2>&1); status=$?
+  lines=$(grep -c '^dptrain: error: ' <<<"$out")
+  if [ "$status" -eq 0 ] || [ "$status" -eq 124 ]; then
+    fail "$name: exit status $status"; echo "$out" | head -20; return
+  fi
+  if [ "$lines" -ne 1 ]; then fail "$name: $lines error lines"; echo "$out" | head -20; return; fi
+  if ! grep -q -- "$pattern" <<<"$(grep '^dptrain: error: ' <<<"$out")"; then
+    fail "$name: error line does not match '$pattern'"; echo "$out" | head -5; return
+  fi
+  if [ -e "$unwanted" ]; then fail "$name: left $unwanted behind"; return; fi
+  if [ -n "$(find "$work" -name '.*.tmp.*')" ]; then fail "$name: left a temporary file"; return; fi
+  pass "$name -> $(grep '^dptrain: error: ' <<<"$out")"
+}
+
+check_png() {
+  local name=$1; shift
+  if report=$("$png_check" "$@"); then pass "$name: $report"; else fail "$name: $report"; fi
+}
+
+# A tiny run: 12 training images, 5 test images whose labels are 0, 1, 2, 3, 4 (make_fixtures).
+"$dptrain" convert --input "$work/good" --output "$work/good.h5" >/dev/null || fail "convert"
+"$dptrain" train --data "$work/good.h5" --epochs 3 --batch-size 4 --lr 0.05 --threads 1 \
+  --metrics "$work/ranks-1.jsonl" --out-dir "$work/run" >/dev/null || fail "train 1 rank"
+"$mpiexec" -n 2 "$dptrain" train --data "$work/good.h5" --epochs 3 --batch-size 2 --lr 0.05 \
+  --threads 1 --metrics "$work/ranks-2.jsonl" >/dev/null || fail "train 2 ranks"
+
+# eval: text on stdout, confusion.json and confusion.png in --out-dir.
+if out=$("$dptrain" eval --data "$work/good.h5" --checkpoint "$work/run" --out-dir "$work/eval" 2>&1)
+then pass "eval"; else fail "eval"; echo "$out"; fi
+echo "$out"
+grep -q "model quickstart-mlp from $work/run/model.pt" <<<"$out" \
+  || fail "eval does not name the model read from config.toml and the checkpoint"
+grep -q '^test accuracy [0-9.]*% ([0-5] of 5)$' <<<"$out" || fail "eval prints no test accuracy"
+for name in T-shirt/top Trouser Pullover Dress Coat Sandal Shirt Sneaker Bag "Ankle boot"; do
+  grep -q "^  $name " <<<"$out" || fail "per-class accuracy lacks $name"
+done
+grep -q '^confusion matrix (rows: true class' <<<"$out" || fail "eval prints no confusion matrix"
+
+# The JSON agrees with the labels (rows sum to the per-class test counts), with itself
+# (trace / total = accuracy) and with the text (same correct count).
+printed_correct=$(sed -n 's/^test accuracy .* (\([0-9]*\) of 5)$/\1/p' <<<"$out")
+if "$python" - "$work/eval/confusion.json" "$printed_correct" "$work/ranks-1.jsonl" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+m = j["matrix"]
+assert len(m) == 10 and all(len(row) == 10 for row in m), "matrix is not 10x10"
+assert [sum(row) for row in m] == [1, 1, 1, 1, 1, 0, 0, 0, 0, 0], [sum(r) for r in m]
+trace = sum(m[i][i] for i in range(10))
+assert j["samples"] == 5 and j["correct"] == trace, (j["samples"], j["correct"], trace)
+assert abs(j["accuracy"] - trace / 5) < 1e-12, j["accuracy"]
+assert trace == int(sys.argv[2]), ("text says", sys.argv[2], "json says", trace)
+for c in range(10):
+    expected = m[c][c] / sum(m[c]) if sum(m[c]) else None
+    assert j["per_class_accuracy"][c] == expected, (c, j["per_class_accuracy"][c])
+assert j["classes"][9] == "Ankle boot" and j["model"] == "quickstart-mlp"
+# The training run evaluated the same parameters at its end.
+summary = [json.loads(l) for l in open(sys.argv[3]) if '"summary"' in l][-1]
+assert abs(summary["final_test_accuracy"] - j["accuracy"]) < 1e-9, (summary, j["accuracy"])
+PY
+then pass "confusion.json agrees with the labels, the text and the training run"
+else fail "confusion.json"; cat "$work/eval/confusion.json"; fi
+check_png "confusion.png" "$work/eval/confusion.png" heatmap
+[ -z "$(find "$work/eval" -name '.*')" ] || fail "eval left hidden files in its out-dir"
+
+# A run of another model: eval finds its name in the run's config.toml.
+"$dptrain" train --data "$work/good.h5" --model small-cnn --epochs 1 --batch-size 4 --threads 1 \
+  --out-dir "$work/cnn" >/dev/null || fail "train small-cnn"
+cnn=$("$dptrain" eval --data "$work/good.h5" --checkpoint "$work/cnn/model.pt" 2>&1)
+if grep -q "model small-cnn from $work/cnn/model.pt" <<<"$cnn"
+then pass "eval reads the model name from config.toml"; else fail "eval of small-cnn run"; echo "$cnn"; fi
+
+# show: the sprite; the count is cut at the end of /test, misclassified ones agree with eval.
+if show=$("$dptrain" show --data "$work/good.h5" --checkpoint "$work/run/model.pt" \
+            --output "$work/pictures/sprite.png" 2>&1)
+then pass "show: $show"; else fail "show"; echo "$show"; fi
+grep -q "5 test images, $((5 - printed_correct)) misclassified" <<<"$show" \
+  || fail "show's misclassified count disagrees with eval's accuracy"
+check_png "sprite.png" "$work/pictures/sprite.png" sprite 5
+"$dptrain" show --data "$work/good.h5" --checkpoint "$work/run" --first 3 --count 2 \
+  --output "$work/two.png" >/dev/null && check_png "sprite of 2" "$work/two.png" sprite 2
+
+# plot-training.py: 1 vs 2 ranks into one PNG.
+if plot=$("$python" "$source_dir/scripts/plot-training.py" "$work/ranks-1.jsonl" "$work/ranks-2.jsonl" \
+            --output "$work/training.png" 2>&1)
+then pass "plot-training: $plot"; else fail "plot-training"; echo "$plot"; fi
+check_png "training.png" "$work/training.png" 1100x440
+plot_error=$("$python" "$source_dir/scripts/plot-training.py" "$work/good.h5" --output "$work/bad.png" 2>&1)
+if [ $? -ne 0 ] && [ "$(grep -c '^plot-training: error: .*good.h5' <<<"$plot_error")" -eq 1 ] \
+   && [ ! -e "$work/bad.png" ]
+then pass "plot-training on a non-metrics file -> $plot_error"
+else fail "plot-training on a non-metrics file: $plot_error"; fi
+
+# Bad input.
+printf 'this is not a checkpoint\n' > "$work/text.pt"
+mkdir -p "$work/othermodel" && cp "$work/run/model.pt" "$work/othermodel/" \
+  && printf 'model="nope"\n' > "$work/othermodel/config.toml"
+ev=("$dptrain" eval --out-dir "$work/evalbad")
+expect_error "eval: missing checkpoint" "$work/absent: no such checkpoint" "$work/evalbad" -- \
+  "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/absent"
+expect_error "eval: checkpoint of another model" \
+  "$work/run/model.pt: not a checkpoint of model 'wide-mlp'" "$work/evalbad" -- \
+  "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/run" --model wide-mlp
+expect_error "eval: checkpoint of a CNN" "not a checkpoint of model 'small-cnn'" "$work/evalbad" -- \
+  "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/run" --model small-cnn
+expect_error "eval: not a checkpoint" "$work/text.pt: not a checkpoint" "$work/evalbad" -- \
+  "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/text.pt"
+expect_error "eval: unknown model in config.toml" "othermodel/config.toml: unknown model 'nope'" "$work/evalbad" -- \
+  "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/othermodel"
+expect_error "eval: HDF5 without /test" "trainonly.h5: missing dataset /test/images" "$work/evalbad" -- \
+  "${ev[@]}" --data "$work/trainonly.h5" --checkpoint "$work/run"
+expect_error "eval: missing data" "$work/absent.h5: no such file" "$work/evalbad" -- \
+  "${ev[@]}" --data "$work/absent.h5" --checkpoint "$work/run"
+expect_error "eval: not HDF5" "text.h5: not an HDF5 file" "$work/evalbad" -- \
+  "${ev[@]}" --data "$work/text.h5" --checkpoint "$work/run"
+sh=("$dptrain" show --output "$work/bad/sprite.png")
+expect_error "show: missing checkpoint" "$work/none.pt: no such checkpoint" "$work/bad" -- \
+  "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/none.pt"
+expect_error "show: checkpoint of another model" "not a checkpoint of model 'wide-mlp'" "$work/bad" -- \
+  "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/run" --model wide-mlp
+expect_error "show: HDF5 without /test" "trainonly.h5: missing dataset /test/images" "$work/bad" -- \
+  "${sh[@]}" --data "$work/trainonly.h5" --checkpoint "$work/run"
+expect_error "show: first past the end" "good.h5: /test has 5 samples, --first 5 is past its end" \
+  "$work/bad" -- "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/run" --first 5
+expect_error "show: count 0" "--count" "$work/bad" -- \
+  "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/run" --count 0
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

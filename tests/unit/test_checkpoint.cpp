@@ -1,0 +1,112 @@
+// Loading what `dptrain train --out-dir` saved, refusing checkpoints of other models, and
+// predictions of a model whose answer is known.
+#include <gtest/gtest.h>
+
+#include "../support/idx_files.h"
+#include "../support/synthetic.h"
+#include "dptrain/data/fashion_mnist.h"
+#include "dptrain/error.h"
+#include "dptrain/metrics/confusion.h"
+#include "dptrain/model/checkpoint.h"
+#include "dptrain/model/registry.h"
+#include "dptrain/train/predict.h"
+#include "dptrain/train/trainer.h"
+
+namespace dptrain {
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// The quickstart MLP answering `answer` for every image: last layer's weights zero, its bias
+// one-hot.
+torch::nn::Sequential constant_model(int answer) {
+  torch::nn::Sequential model = make_model("quickstart-mlp");
+  torch::NoGradGuard no_grad;
+  auto last = model->ptr<torch::nn::LinearImpl>(5);
+  last->weight.zero_();
+  last->bias.zero_();
+  last->bias[answer] = 1.0;
+  return model;
+}
+
+TEST(Checkpoint, LoadsTheParametersThatWereSaved) {
+  const std::string dir = testing::scratch_dir("checkpoint");
+  torch::manual_seed(3);
+  torch::nn::Sequential saved = make_model("quickstart-mlp");
+  save_model(saved, dir + "/model.pt");
+  torch::manual_seed(4);  // a different start: only loading can make them equal
+  torch::nn::Sequential loaded = load_model("quickstart-mlp", dir + "/model.pt");
+  EXPECT_FALSE(loaded->is_training());
+  const auto a = saved->parameters(), b = loaded->parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << i;
+}
+
+TEST(Checkpoint, RefusesCheckpointsOfOtherModels) {
+  const std::string dir = testing::scratch_dir("checkpoint-other");
+  torch::nn::Sequential quickstart = make_model("quickstart-mlp");
+  save_model(quickstart, dir + "/model.pt");
+  // Same layer names, other sizes: torch::load alone would accept it.
+  const std::string wide = error_of([&] { load_model("wide-mlp", dir + "/model.pt"); });
+  EXPECT_NE(wide.find(dir + "/model.pt: not a checkpoint of model 'wide-mlp'"), std::string::npos)
+      << wide;
+  EXPECT_NE(wide.find("[2048,784]"), std::string::npos) << wide;
+  const std::string cnn = error_of([&] { load_model("small-cnn", dir + "/model.pt"); });
+  EXPECT_NE(cnn.find("not a checkpoint of model 'small-cnn'"), std::string::npos) << cnn;
+}
+
+TEST(Checkpoint, MissingOrBrokenFilesAreNamed) {
+  const std::string dir = testing::scratch_dir("checkpoint-broken");
+  EXPECT_NE(error_of([&] { load_model("quickstart-mlp", dir + "/absent.pt"); })
+                .find(dir + "/absent.pt: no such checkpoint"),
+            std::string::npos);
+  std::ofstream(dir + "/text.pt") << "not a checkpoint\n";
+  EXPECT_NE(error_of([&] { load_model("quickstart-mlp", dir + "/text.pt"); })
+                .find(dir + "/text.pt: not a checkpoint of model 'quickstart-mlp'"),
+            std::string::npos);
+}
+
+TEST(Predict, GivesTheModelsAnswerForEverySample) {
+  const Shard shard = testing::synthetic_shard({0, 2345});  // more than one batch of 1000
+  torch::nn::Sequential model = constant_model(7);
+  model->train();
+  const std::vector<int> predicted = predict(model, shard);
+  ASSERT_EQ(predicted.size(), 2345u);
+  for (int p : predicted) ASSERT_EQ(p, 7);
+  EXPECT_TRUE(model->is_training()) << "predict restores the mode it found";
+}
+
+TEST(Predict, ConfusionOfAConstantModelIsItsColumn) {
+  const Shard shard = testing::synthetic_shard({0, 500});
+  torch::nn::Sequential model = constant_model(2);
+  const auto& n = fashion_mnist_classes();
+  const ConfusionMatrix m = confusion_matrix(shard.labels, predict(model, shard), {n.begin(), n.end()});
+  std::int64_t twos = 0;
+  for (std::uint8_t label : shard.labels) twos += label == 2;
+  for (int t = 0; t < kNumClasses; ++t) {
+    EXPECT_EQ(m.count(t, 2), m.class_total(t)) << "every sample of class " << t << " predicted as 2";
+  }
+  EXPECT_EQ(m.correct(), twos);
+  EXPECT_DOUBLE_EQ(m.accuracy(), static_cast<double>(twos) / 500.0);
+  EXPECT_DOUBLE_EQ(m.class_accuracy(2), 1.0);
+  EXPECT_DOUBLE_EQ(m.class_accuracy(3), 0.0);
+}
+
+TEST(Predict, ASavedAndLoadedModelPredictsTheSame) {
+  const std::string dir = testing::scratch_dir("checkpoint-predict");
+  torch::nn::Sequential model = constant_model(4);
+  save_model(model, dir + "/model.pt");
+  torch::nn::Sequential loaded = load_model("quickstart-mlp", dir + "/model.pt");
+  const Shard shard = testing::synthetic_shard({0, 50});
+  EXPECT_EQ(predict(loaded, shard), std::vector<int>(50, 4));
+}
+
+}  // namespace
+}  // namespace dptrain
