@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "config_file.h"
 #include "errors.h"
+#include "dptrain/checkpoint/checkpointer.h"
 #include "dptrain/comm/fail_together.h"
 #include "dptrain/comm/mpi_communicator.h"
 #include "dptrain/config/config.h"
@@ -15,6 +16,8 @@
 #include "dptrain/error.h"
 #include "dptrain/metrics/reporters.h"
 #include "dptrain/model/registry.h"
+#include "dptrain/train/fingerprint.h"
+#include "dptrain/train/stop_signals.h"
 #include "dptrain/train/threads.h"
 #include "dptrain/train/trainer.h"
 
@@ -71,6 +74,20 @@ void bind_options(TrainCommand& t) {
   cmd.add_flag("--overlap,!--no-overlap", c.overlap,
                "Sum gradient buckets while backward still runs (on a communication thread)")
       ->capture_default_str();
+  cmd.add_option("--checkpoint-dir", c.checkpoint_dir,
+                 "Write checkpoints here (atomically, with a checksum; the newest are kept)");
+  cmd.add_option("--checkpoint-every", c.checkpoint_every,
+                 "How often: 500steps, 1epoch, 600s, 30min, 2h")
+      ->capture_default_str();
+  cmd.add_option("--keep-checkpoints", c.keep_checkpoints, "Checkpoints to keep")
+      ->capture_default_str();
+  cmd.add_flag("--resume", c.resume,
+               "Continue from the newest valid checkpoint in --checkpoint-dir (start afresh if "
+               "there is none). With another number of ranks, an interrupted epoch restarts.");
+  cmd.add_option("--collective-timeout", c.collective_timeout,
+                 "Seconds a collective may wait before the job is aborted with a report of the "
+                 "ranks that did not arrive (0: never)")
+      ->capture_default_str();
   cmd.add_option("--metrics", c.metrics, "Write one JSON object per epoch to this file");
   cmd.add_option("--out-dir", c.out_dir, "Directory for the final model and effective config");
 }
@@ -123,14 +140,72 @@ void warn_if_oversubscribed(const TrainConfig& c, Communicator& comm) {
             << std::endl;
 }
 
-void train_and_save(const TrainCommand& t, Communicator& comm, Setup& setup) {
+// Continues from the newest intact checkpoint; returns lines for the log.
+std::string resume_newest(Trainer& trainer, const TrainConfig& c) {
+  std::string damaged;
+  const auto path = Checkpointer(c.checkpoint_dir, c.keep_checkpoints).newest_valid(&damaged);
+  std::string note = damaged.empty() ? "" : "# skipped damaged checkpoints: " + damaged + "\n";
+  if (!path) return note + "# no checkpoint in " + c.checkpoint_dir + ": starting from the beginning";
+  return note + "# " + trainer.resume(*path);
+}
+
+// Ranks that disagree about the model, the data or the options would train garbage or hang:
+// compare every rank's description of the run with rank 0's before the first step.
+void check_ranks_agree(const TrainConfig& c, MpiCommunicator& comm, Trainer& trainer,
+                       std::int64_t train_samples) {
+  const TrainingPosition start = trainer.position();
+  const std::string mine =
+      job_fingerprint(c, trainer.model(), train_samples, comm.size(), trainer.steps_per_epoch()) +
+      "start=epoch " + std::to_string(start.epoch + 1) + " step " + std::to_string(start.step) + "\n";
+  const std::vector<std::string> all = comm.gather_text(mine, 0);
+  std::string report;
+  for (std::size_t r = 1; r < all.size(); ++r) {
+    for (const auto& d : fingerprint_differences(all[0], all[r])) {
+      report += "\n  rank " + std::to_string(r) + " differs from rank 0 in " + d;
+    }
+  }
+  if (comm.allreduce_max(report.empty() ? 0 : 1) == 0) return;
+  if (comm.rank() == 0) {
+    std::cerr << "dptrain: error: the ranks disagree about the run (values: rank 0 vs the other)"
+              << report << std::endl;
+  }
+  throw ReportedFailure();
+}
+
+int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup) {
   Trainer trainer(t.config, comm, setup.train, setup.train_samples, setup.test);
-  if (comm.rank() == 0) print_configuration(t, comm, trainer.steps_per_epoch());
-  trainer.run(setup.reporters.get());
-  if (comm.rank() != 0 || t.config.out_dir.empty()) return;
-  const std::filesystem::path dir(t.config.out_dir);
-  save_model(trainer.model(), (dir / "model.pt").string());
-  std::ofstream(dir / "config.toml") << t.cmd->config_to_str(true, false);
+  std::string note, failure;
+  try {
+    if (t.config.resume) note = resume_newest(trainer, t.config);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  fail_together(comm, failure);
+  check_ranks_agree(t.config, comm, trainer, setup.train_samples);
+  if (t.config.collective_timeout > 0) comm.enable_watchdog(t.config.collective_timeout);
+  install_stop_signal_handlers();
+  if (comm.rank() == 0) {
+    print_configuration(t, comm, trainer.steps_per_epoch());
+    if (!note.empty()) std::cout << note << std::endl;
+  }
+  const RunSummary summary = trainer.run(setup.reporters.get());
+  if (summary.stopped) {
+    if (comm.rank() == 0) {
+      std::cout << "dptrain: stopped by signal " << stop_signal() << " before epoch "
+                << trainer.position().epoch + 1 << " step " << trainer.position().step
+                << (trainer.last_checkpoint().empty()
+                        ? std::string("; no --checkpoint-dir, so nothing was saved")
+                        : "; checkpoint " + trainer.last_checkpoint() + " (continue with --resume)")
+                << "; exit code " << kExitCheckpointed << std::endl;
+    }
+    return kExitCheckpointed;
+  }
+  if (comm.rank() == 0 && !t.config.out_dir.empty()) {
+    const std::filesystem::path dir(t.config.out_dir);
+    save_model(trainer.model(), (dir / "model.pt").string());
+    std::ofstream(dir / "config.toml") << t.cmd->config_to_str(true, false);
+  }
+  return 0;
 }
 
 int run_train(TrainCommand& t, int argc, char** argv) {
@@ -150,11 +225,12 @@ int run_train(TrainCommand& t, int argc, char** argv) {
   fail_together(comm, failure);
   warn_if_oversubscribed(t.config, comm);
   try {
-    train_and_save(t, comm, setup);
+    return train_and_save(t, comm, setup);
+  } catch (const ReportedFailure&) {
+    throw;
   } catch (const std::exception& e) {
     abort_job(e.what());
   }
-  return 0;
 }
 
 }  // namespace

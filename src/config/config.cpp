@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "dptrain/checkpoint/checkpoint_schedule.h"
 #include "dptrain/comm/transport_precision.h"
 #include "dptrain/error.h"
 
@@ -27,6 +28,13 @@ void validate(const TrainConfig& c) {
   require(c.threads >= 1, "--threads", "at least 1", c.threads);
   require(c.bucket_mb > 0.0, "--bucket-mb", "positive", c.bucket_mb);
   parse_transport_precision(c.grad_dtype);
+  parse_checkpoint_every(c.checkpoint_every);
+  require(c.keep_checkpoints >= 1, "--keep-checkpoints", "at least 1", c.keep_checkpoints);
+  require(c.collective_timeout >= 0, "--collective-timeout", "zero (off) or positive",
+          c.collective_timeout);
+  if (c.resume && c.checkpoint_dir.empty()) {
+    throw Error("--resume needs --checkpoint-dir: the directory to resume from");
+  }
 }
 
 std::string to_string(LrScaling scaling) {

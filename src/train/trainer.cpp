@@ -3,9 +3,15 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "dptrain/data/shard.h"
+#include "dptrain/error.h"
+#include "dptrain/train/fingerprint.h"
 #include "dptrain/model/registry.h"
 #include "dptrain/train/evaluate.h"
 #include "dptrain/train/lr_schedule.h"
@@ -57,9 +63,60 @@ Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& tra
   sync_ = std::make_unique<GradientSync>(model_->parameters(), comm_, sync_options);
   optimizer_ = std::make_unique<torch::optim::SGD>(model_->parameters(),
                                                    torch::optim::SGDOptions(config.lr));
+  if (!config.checkpoint_dir.empty()) {
+    checkpointer_ = std::make_unique<Checkpointer>(config.checkpoint_dir, config.keep_checkpoints);
+  }
+  control_ = std::make_unique<RunControl>(comm_, checkpointer_ != nullptr,
+                                          parse_checkpoint_every(config.checkpoint_every));
+}
+
+std::string Trainer::resume(const std::string& path) {
+  const CheckpointInfo info = load_checkpoint(path, model_, *optimizer_);
+  const auto differences =
+      fingerprint_differences(info.fingerprint, training_fingerprint(config_, model_, train_samples_));
+  if (!differences.empty()) {
+    std::string text;
+    for (const auto& d : differences) text += (text.empty() ? "" : "; ") + d;
+    throw Error(path + ": checkpoint of a different run (checkpoint vs this run: " + text + ")");
+  }
+  position_ = info.position;
+  std::string note = "resumed from " + path + " at epoch " + std::to_string(position_.epoch + 1) +
+                     " step " + std::to_string(position_.step);
+  if (info.ranks != comm_.size() && position_.step > 0) {
+    note += " (written by " + std::to_string(info.ranks) + " ranks: epoch " +
+            std::to_string(position_.epoch + 1) + " restarts from its first step)";
+    position_.step = 0;
+  }
+  return note;
+}
+
+void Trainer::save_checkpoint() {
+  if (comm_.rank() == 0) {
+    CheckpointInfo info;
+    info.position = position_;
+    info.ranks = comm_.size();
+    info.fingerprint = training_fingerprint(config_, model_, train_samples_);
+    last_checkpoint_ = checkpointer_->save(model_, *optimizer_, info);
+  }
+  last_checkpoint_position_ = position_;
+  control_->checkpoint_written();
+}
+
+// Fault injection for the test suite: DPTRAIN_TEST_HANG_AT=RANK:STEP makes that rank stop
+// responding before that step, as a rank stuck in I/O or a driver would.
+void Trainer::hang_if_asked(std::int64_t steps_done) const {
+  static const char* spec = std::getenv("DPTRAIN_TEST_HANG_AT");
+  if (!spec) return;
+  int rank = -1;
+  long long step = -1;
+  if (std::sscanf(spec, "%d:%lld", &rank, &step) == 2 && rank == comm_.rank() && step == steps_done) {
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
 }
 
 double Trainer::train_step(int epoch, std::int64_t step) {
+  hang_if_asked(steps_done_);
+  comm_.set_position(epoch, step);
   auto mark = std::chrono::steady_clock::now();
   auto lap = [&mark](double& phase) {
     const auto now = std::chrono::steady_clock::now();
@@ -82,7 +139,13 @@ double Trainer::train_step(int epoch, std::int64_t step) {
     const std::int64_t global =
         global_batch_samples(train_samples_, comm_.size(), config_.batch_size, step);
     (loss * (static_cast<double>(batch.size()) / static_cast<double>(global))).backward();
-    loss_sum = loss.item<double>() * static_cast<double>(batch.size());
+    const double value = loss.item<double>();
+    if (!std::isfinite(value)) {
+      throw Error("training diverged: loss is " + std::to_string(value) + " at epoch " +
+                  std::to_string(epoch + 1) + " step " + std::to_string(step) +
+                  " (try a smaller --lr)");
+    }
+    loss_sum = value * static_cast<double>(batch.size());
     lap(phases_.backward);
   }
   sync_->finish();
@@ -104,19 +167,30 @@ PhaseReport Trainer::gather_phases() {
   return summarize_phases(per_rank);
 }
 
-EpochMetrics Trainer::train_epoch(int epoch) {
+bool Trainer::train_epoch(int epoch, EpochMetrics& metrics) {
   batcher_.start_epoch(config_.shuffle, config_.seed, epoch);
   phases_ = PhaseSeconds();
   comm_.barrier();  // epochs start together, so epoch time measures the slowest rank
   const auto start = std::chrono::steady_clock::now();
-  double sums[2] = {0.0, 0.0};  // loss over samples, samples
-  for (std::int64_t step = 0; step < steps_per_epoch_; ++step) {
-    sums[0] += train_step(epoch, step);
+  double loss_sum = 0.0, samples = 0.0;
+  for (std::int64_t step = position_.step; step < steps_per_epoch_; ++step) {
+    loss_sum += train_step(epoch, step);
+    samples += static_cast<double>(batch_range(batcher_.shard_size(), step, config_.batch_size).count);
+    position_ = step + 1 < steps_per_epoch_ ? TrainingPosition{epoch, step + 1}
+                                            : TrainingPosition{epoch + 1, 0};
+    const StepDecision decision = control_->after_step(++steps_done_);
+    if (decision != StepDecision::proceed && checkpointer_) save_checkpoint();
+    if (decision == StepDecision::checkpoint_and_stop) return false;
   }
-  sums[1] = static_cast<double>(batcher_.shard_size());
+  metrics = finish_epoch(epoch, loss_sum, samples, seconds_since(start));
+  return true;
+}
+
+EpochMetrics Trainer::finish_epoch(int epoch, double loss_sum, double samples, double seconds) {
+  double sums[2] = {loss_sum, samples};
   EpochMetrics m;
   m.epoch = epoch + 1;
-  m.epoch_seconds = comm_.allreduce_max(seconds_since(start));
+  m.epoch_seconds = comm_.allreduce_max(seconds);
   m.ranks = comm_.size();
   m.phases = gather_phases();
   m.allreduce_seconds = m.phases.communication.max;
@@ -138,8 +212,15 @@ RunSummary Trainer::run(MetricsReporter* reporter) {
   summary.threads = config_.threads;
   summary.global_batch = config_.batch_size * comm_.size();
   summary.model = config_.model;
-  for (int epoch = 0; epoch < config_.epochs; ++epoch) {
-    const EpochMetrics m = train_epoch(epoch);
+  for (int epoch = position_.epoch; epoch < config_.epochs; ++epoch) {
+    EpochMetrics m;
+    if (!train_epoch(epoch, m)) {
+      summary.stopped = true;
+      break;
+    }
+    if (control_->checkpoint_due_after_epoch(epoch + 1) && !(last_checkpoint_position_ == position_)) {
+      save_checkpoint();
+    }
     if (reporter) reporter->epoch(m);
     summary.epochs = m.epoch;
     summary.total_samples += m.samples;
@@ -148,6 +229,8 @@ RunSummary Trainer::run(MetricsReporter* reporter) {
     summary.final_test_accuracy = m.test_accuracy;
     summary.final_test_loss = m.test_loss;
   }
+  // The finished model is always worth a checkpoint: eval and longer runs start from it.
+  if (checkpointer_ && !summary.stopped && !(last_checkpoint_position_ == position_)) save_checkpoint();
   if (summary.total_seconds > 0) summary.samples_per_second = summary.total_samples / summary.total_seconds;
   summary.peak_rss_mb = gather_peak_rss_mb(comm_);
   if (reporter) reporter->summary(summary);

@@ -23,6 +23,11 @@ struct TrainConfig {
   double bucket_mb = 4.0;           // gradient bucket size for averaging
   bool overlap = true;              // reduce buckets during backward
   std::string grad_dtype = "fp32";  // transport precision of gradients: fp32, bf16, fp16
+  std::string checkpoint_dir;       // empty: no checkpoints
+  std::string checkpoint_every = "1epoch";
+  int keep_checkpoints = 3;
+  bool resume = false;              // continue from the newest valid checkpoint
+  double collective_timeout = 600;  // seconds a collective may wait; 0 disables the watchdog
   std::string metrics;              // JSON-lines file, empty for none
   std::string out_dir;              // final model and effective configuration, empty for none
 };

@@ -62,6 +62,7 @@ struct RunSummary {
   double final_test_loss = 0.0;
   std::string model;
   Spread peak_rss_mb;               // peak resident memory per rank
+  bool stopped = false;             // a stop signal ended the run before its last epoch
 };
 
 // Receives metrics on rank 0; console and JSON-lines writers implement it.

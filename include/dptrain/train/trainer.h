@@ -5,12 +5,14 @@
 
 #include <memory>
 
+#include "dptrain/checkpoint/checkpointer.h"
 #include "dptrain/comm/communicator.h"
 #include "dptrain/comm/gradient_sync.h"
 #include "dptrain/config/config.h"
 #include "dptrain/data/hdf5_dataset.h"
 #include "dptrain/metrics/metrics.h"
 #include "dptrain/train/batcher.h"
+#include "dptrain/train/run_control.h"
 
 namespace dptrain {
 
@@ -21,8 +23,20 @@ class Trainer {
   Trainer(const TrainConfig& config, Communicator& comm, const Shard& train,
           std::int64_t train_samples, const Shard& test);
 
-  // Trains for config.epochs; `reporter` (rank 0 only, else null) receives the metrics.
+  // Trains until config.epochs are done or a stop signal arrives (then summary.stopped);
+  // `reporter` (rank 0 only, else null) receives the metrics. With config.checkpoint_dir,
+  // writes checkpoints as config.checkpoint_every says, and on a stop.
   RunSummary run(MetricsReporter* reporter);
+
+  // Loads a checkpoint and continues from its position. With another number of ranks than
+  // the checkpoint's, the interrupted epoch restarts from its first step (its data order
+  // depends on the ranks). Throws if the checkpoint does not match this run. Returns a note
+  // for the log.
+  std::string resume(const std::string& path);
+
+  TrainingPosition position() const { return position_; }
+  // Path of the last checkpoint written (rank 0), empty if none.
+  const std::string& last_checkpoint() const { return last_checkpoint_; }
 
   // One optimizer step on this rank's batch of `step`; returns the batch's summed loss.
   double train_step(int epoch, std::int64_t step);
@@ -33,8 +47,12 @@ class Trainer {
   std::vector<torch::Tensor> parameters() const { return model_->parameters(); }
 
  private:
-  EpochMetrics train_epoch(int epoch);
+  // Runs the rest of `epoch`; false if a stop was agreed before its end.
+  bool train_epoch(int epoch, EpochMetrics& metrics);
+  EpochMetrics finish_epoch(int epoch, double loss_sum, double samples, double seconds);
   PhaseReport gather_phases();
+  void save_checkpoint();
+  void hang_if_asked(std::int64_t steps_done) const;
 
   const TrainConfig config_;
   Communicator& comm_;
@@ -46,6 +64,12 @@ class Trainer {
   std::unique_ptr<GradientSync> sync_;
   std::unique_ptr<torch::optim::SGD> optimizer_;
   PhaseSeconds phases_;  // this rank, current epoch
+  TrainingPosition position_;     // the next step to run
+  std::int64_t steps_done_ = 0;   // since this process started
+  std::unique_ptr<Checkpointer> checkpointer_;
+  std::unique_ptr<RunControl> control_;
+  std::string last_checkpoint_;
+  TrainingPosition last_checkpoint_position_{-1, -1};
 };
 
 // Writes the model's parameters to `path` atomically (temporary file, then rename).

@@ -1,0 +1,63 @@
+#include "dptrain/train/fingerprint.h"
+
+#include <map>
+#include <sstream>
+
+#include "dptrain/comm/transport_precision.h"
+
+namespace dptrain {
+namespace {
+
+std::map<std::string, std::string> parse_lines(const std::string& text) {
+  std::map<std::string, std::string> values;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const auto equals = line.find('=');
+    if (equals != std::string::npos) values[line.substr(0, equals)] = line.substr(equals + 1);
+  }
+  return values;
+}
+
+}  // namespace
+
+std::string training_fingerprint(const TrainConfig& c, torch::nn::Sequential& model,
+                                 std::int64_t train_samples) {
+  std::ostringstream out;
+  out << "model=" << c.model << "\nparameters=";
+  for (const auto& item : model->named_parameters()) {
+    out << item.key() << item.value().sizes() << " ";
+  }
+  out << "\ntrain_samples=" << train_samples << "\nbatch-size=" << c.batch_size
+      << "\nlr=" << c.lr << "\nlr-scaling=" << to_string(c.lr_scaling)
+      << "\nwarmup-epochs=" << c.warmup_epochs << "\nseed=" << c.seed
+      << "\nshuffle=" << (c.shuffle ? "true" : "false") << "\n";
+  return out.str();
+}
+
+std::string job_fingerprint(const TrainConfig& c, torch::nn::Sequential& model,
+                            std::int64_t train_samples, int ranks, std::int64_t steps_per_epoch) {
+  std::ostringstream out;
+  out << training_fingerprint(c, model, train_samples) << "ranks=" << ranks
+      << "\nsteps_per_epoch=" << steps_per_epoch << "\nglobal_batch=" << c.batch_size * ranks
+      << "\nepochs=" << c.epochs << "\ngrad-dtype=" << c.grad_dtype
+      << "\nbucket-mb=" << c.bucket_mb << "\nbuild=" << DPTRAIN_VERSION << " " << __DATE__ << " "
+      << __TIME__ << "\n";
+  return out.str();
+}
+
+std::vector<std::string> fingerprint_differences(const std::string& a, const std::string& b) {
+  const auto left = parse_lines(a), right = parse_lines(b);
+  std::map<std::string, bool> keys;
+  for (const auto& kv : left) keys[kv.first] = true;
+  for (const auto& kv : right) keys[kv.first] = true;
+  std::vector<std::string> differences;
+  for (const auto& kv : keys) {
+    const auto l = left.find(kv.first), r = right.find(kv.first);
+    const std::string lv = l == left.end() ? "(absent)" : l->second;
+    const std::string rv = r == right.end() ? "(absent)" : r->second;
+    if (lv != rv) differences.push_back(kv.first + ": " + lv + " vs " + rv);
+  }
+  return differences;
+}
+
+}  // namespace dptrain
