@@ -28,23 +28,26 @@ Bytes read_bytes(const fs::path& path) {
   return Bytes(std::istreambuf_iterator<char>(in), {});
 }
 
-// Keeps `bytes` as `name` and a copy cut at half its length, the most common corruption.
-void add_with_truncation(const fs::path& dir, const std::string& name, const Bytes& bytes) {
-  dptrain::testing::write_bytes((dir / name).string(), bytes, false);
-  const Bytes half(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(bytes.size() / 2));
-  dptrain::testing::write_bytes((dir / (name + ".half")).string(), half, false);
+void write_seed(const fs::path& path, const Bytes& bytes) {
+  dptrain::testing::write_bytes(path.string(), bytes, false);
+}
+
+// A copy of the file at `path` cut at half its length, the most common corruption.
+void add_truncated_copy(const fs::path& path) {
+  Bytes bytes = read_bytes(path);
+  bytes.resize(bytes.size() / 2);
+  write_seed(path.string() + ".half", bytes);
 }
 
 void write_idx_seeds(const fs::path& dir) {
   const dptrain::testing::TinySplit split = dptrain::testing::tiny_split(2, 0);
   const Bytes images = dptrain::testing::idx_bytes({2, 28, 28}, split.images);
   const Bytes labels = dptrain::testing::idx_bytes({2}, split.labels);
-  add_with_truncation(dir, "images", images);
-  add_with_truncation(dir, "labels", labels);
+  write_seed(dir / "images", images);
+  write_seed(dir / "labels", labels);
   dptrain::testing::write_bytes((dir / "images.gz").string(), images, true);
   dptrain::testing::write_bytes((dir / "labels.gz").string(), labels, true);
-  const Bytes gzipped = read_bytes(dir / "labels.gz");
-  add_with_truncation(dir, "labels.gz.cut", gzipped);
+  for (const char* name : {"images", "labels", "images.gz"}) add_truncated_copy(dir / name);
 }
 
 dptrain::Split tiny_split(const std::string& name, std::uint32_t count, std::uint32_t first) {
@@ -62,7 +65,7 @@ dptrain::Split tiny_split(const std::string& name, std::uint32_t count, std::uin
 void write_hdf5_seeds(const fs::path& dir) {
   dptrain::FashionMnist data{tiny_split("train", 3, 0), tiny_split("test", 2, 100)};
   dptrain::write_dataset(data, (dir / "valid.h5").string(), true);
-  add_with_truncation(dir, "valid.h5.cut", read_bytes(dir / "valid.h5"));
+  add_truncated_copy(dir / "valid.h5");
   // A label outside 0-9 reaches the reader's label check without any mutation.
   data.test.labels[1] = 10;
   dptrain::write_dataset(data, (dir / "bad-label.h5").string(), true);
@@ -72,8 +75,9 @@ void write_checkpoint_seeds(const fs::path& dir) {
   const dptrain::CheckpointFile empty;
   const dptrain::CheckpointFile typical{R"({"epoch": 2, "step": 1875, "ranks": 4})",
                                         Bytes{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}};
-  add_with_truncation(dir, "empty", dptrain::serialize_checkpoint(empty));
-  add_with_truncation(dir, "typical", dptrain::serialize_checkpoint(typical));
+  write_seed(dir / "empty", dptrain::serialize_checkpoint(empty));
+  write_seed(dir / "typical", dptrain::serialize_checkpoint(typical));
+  add_truncated_copy(dir / "typical");
 }
 
 }  // namespace

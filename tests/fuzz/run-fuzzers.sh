@@ -55,6 +55,7 @@ main() {
   export HDF5_USE_FILE_LOCKING=FALSE
   export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$FUZZ_DIR/lsan-suppressions.txt:print_suppressions=0}
   local failed=()
   for target in "${TARGETS[@]}"; do
     log "fuzzing $target for ${SECONDS_PER_TARGET}s"
