@@ -1,4 +1,4 @@
-// The fuzz input as a file, for loaders that take a path (gzip through zlib, HDF5 through
+// A file for the fuzz input, for loaders that take a path (gzip through zlib, HDF5 through
 // libhdf5). One file per process, rewritten on every run and removed at exit, so parallel
 // fuzzing jobs never read each other's inputs.
 #pragma once
@@ -25,6 +25,8 @@ class InputFile {
     std::error_code ignored;
     std::filesystem::remove(path_, ignored);
   }
+
+  const std::string& path() const { return path_; }
 
   // Replaces the file's contents with the input and returns its path.
   const std::string& write(const std::uint8_t* data, std::size_t size) {
