@@ -1,4 +1,5 @@
 // Reads a rank's shard from the HDF5 file: hyperslabs of /<split>/images and /<split>/labels.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,31 @@ std::string shape_text(const std::vector<hsize_t>& dims) {
   return text + "]";
 }
 
+// A shape is only a promise: a corrupt or hand-made file can claim billions of samples with
+// no data behind them (HDF5 reads unwritten storage as zeros), and every rank would allocate
+// memory for its share before reading a byte. Files from `dptrain convert` are uncompressed
+// and fully written, so their stored bytes cover the shape; compressed copies (h5repack) are
+// taken at their word, as their size is known only once decompressed.
+void check_stored_bytes(hid_t dataset, const std::string& path, const std::string& name,
+                        const std::vector<hsize_t>& dims) {
+  hsize_t needed = 1;
+  for (hsize_t d : dims) {
+    if (d != 0 && needed > static_cast<hsize_t>(INT64_MAX) / d) {
+      throw Error(path + ": dataset " + name + " has an implausibly large shape " +
+                  shape_text(dims));
+    }
+    needed *= d;
+  }
+  H5Handle properties(H5Dget_create_plist(dataset), H5Pclose);
+  if (properties.get() < 0 || H5Pget_nfilters(properties.get()) != 0) return;
+  const hsize_t stored = H5Dget_storage_size(dataset);
+  if (stored < needed) {
+    throw Error(path + ": dataset " + name + " has shape " + shape_text(dims) + " (" +
+                std::to_string(needed) + " bytes) but stores only " + std::to_string(stored) +
+                " bytes (truncated or corrupt file?)");
+  }
+}
+
 // Checks that `dataset` holds unsigned bytes shaped [N, trailing...] and returns N.
 std::int64_t checked_length(hid_t dataset, const std::string& path, const std::string& name,
                             const std::vector<hsize_t>& trailing) {
@@ -55,6 +81,7 @@ std::int64_t checked_length(hid_t dataset, const std::string& path, const std::s
     throw Error(path + ": dataset " + name + " has shape " + shape_text(dims) + ", expected " +
                 wanted);
   }
+  check_stored_bytes(dataset, path, name, dims);
   return static_cast<std::int64_t>(dims[0]);
 }
 

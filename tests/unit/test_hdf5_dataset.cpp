@@ -130,5 +130,38 @@ TEST_F(Hdf5Dataset, RejectsTruncatedFile) {
             std::string::npos);
 }
 
+// A file whose /train datasets have `samples` rows and no data written: HDF5 would read them
+// as zeros, so only the reader's own check can tell that the data is missing.
+void write_unwritten_split(const std::string& path, hsize_t samples) {
+  hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t g = H5Gcreate2(f, "train", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  const hsize_t image_dims[3] = {samples, 28, 28};
+  hid_t images = H5Screate_simple(3, image_dims, nullptr);
+  hid_t labels = H5Screate_simple(1, &samples, nullptr);
+  H5Dclose(H5Dcreate2(g, "images", H5T_STD_U8LE, images, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  H5Dclose(H5Dcreate2(g, "labels", H5T_STD_U8LE, labels, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  H5Sclose(labels);
+  H5Sclose(images);
+  H5Gclose(g);
+  H5Fclose(f);
+}
+
+// Found by fuzzing: the reader believed any shape and allocated memory for it, so a corrupt
+// file made ranks allocate terabytes (std::bad_alloc) or train on zeros that were never stored.
+TEST_F(Hdf5Dataset, RejectsShapesWithoutStoredData) {
+  const std::string path = dir_ + "/unwritten.h5";
+  write_unwritten_split(path, 100);
+  EXPECT_NE(error_of([&] { read_shard(path, "train", {0, 100}); })
+                .find("/train/images has shape [100,28,28] (78400 bytes) but stores only 0 bytes"),
+            std::string::npos);
+  write_unwritten_split(path, hsize_t{1} << 40);
+  EXPECT_NE(error_of([&] { split_length(path, "train"); }).find("but stores only 0 bytes"),
+            std::string::npos);
+  write_unwritten_split(path, hsize_t{1} << 62);
+  EXPECT_NE(error_of([&] { split_length(path, "train"); })
+                .find("/train/images has an implausibly large shape"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace dptrain
