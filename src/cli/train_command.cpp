@@ -140,13 +140,20 @@ void warn_if_oversubscribed(const TrainConfig& c, Communicator& comm) {
             << std::endl;
 }
 
-// Continues from the newest intact checkpoint; returns lines for the log.
-std::string resume_newest(Trainer& trainer, const TrainConfig& c) {
-  std::string damaged;
-  const auto path = Checkpointer(c.checkpoint_dir, c.keep_checkpoints).newest_valid(&damaged);
-  std::string note = damaged.empty() ? "" : "# skipped damaged checkpoints: " + damaged + "\n";
-  if (!path) return note + "# no checkpoint in " + c.checkpoint_dir + ": starting from the beginning";
-  return note + "# " + trainer.resume(*path);
+// Continues from the newest intact checkpoint; a damaged one is never loaded, the one before
+// it serves. Returns what to tell the user: a note for the log, a warning for stderr.
+struct ResumeReport {
+  std::string note;
+  std::string warning;
+};
+
+ResumeReport resume_newest(Trainer& trainer, const TrainConfig& c) {
+  ResumeReport report;
+  const auto path = Checkpointer(c.checkpoint_dir, c.keep_checkpoints).newest_valid(&report.warning);
+  if (!report.warning.empty()) report.warning = "skipped damaged checkpoint(s): " + report.warning;
+  report.note = path ? trainer.resume(*path)
+                     : "no checkpoint in " + c.checkpoint_dir + ": starting from the beginning";
+  return report;
 }
 
 // Ranks that disagree about the model, the data or the options would train garbage or hang:
@@ -174,9 +181,10 @@ void check_ranks_agree(const TrainConfig& c, MpiCommunicator& comm, Trainer& tra
 
 int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup) {
   Trainer trainer(t.config, comm, setup.train, setup.train_samples, setup.test);
-  std::string note, failure;
+  ResumeReport resumed;
+  std::string failure;
   try {
-    if (t.config.resume) note = resume_newest(trainer, t.config);
+    if (t.config.resume) resumed = resume_newest(trainer, t.config);
   } catch (const std::exception& e) {
     failure = e.what();
   }
@@ -186,7 +194,8 @@ int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup) {
   install_stop_signal_handlers();
   if (comm.rank() == 0) {
     print_configuration(t, comm, trainer.steps_per_epoch());
-    if (!note.empty()) std::cout << note << std::endl;
+    if (!resumed.warning.empty()) std::cerr << "dptrain: warning: " << resumed.warning << std::endl;
+    if (!resumed.note.empty()) std::cout << "# " << resumed.note << std::endl;
   }
   const RunSummary summary = trainer.run(setup.reporters.get());
   if (summary.stopped) {

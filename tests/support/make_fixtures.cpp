@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   const std::string dir = argv[1];
   t::write_tiny_fashion_mnist(dir + "/good", 12, 5, true);
   t::write_tiny_fashion_mnist(dir + "/three", 3, 5, false);
+  t::write_tiny_fashion_mnist(dir + "/medium", 1999, 300, true);  // for runs that last a while
   std::filesystem::create_directories(dir + "/nofiles");
 
   copy_good(dir + "/good", dir + "/badmagic");

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Fault injection: what dptrain does when the cluster misbehaves. Each case prints one line
+# "ok: ..." or "FAIL: ..."; the last line counts them.
+# Usage: test_faults.sh DPTRAIN MAKE_FIXTURES MPIEXEC
+set -u
+dptrain=$1 make_fixtures=$2 mpiexec=$3
+work=$(mktemp -d)
+cleanup() { pkill -9 -f "$work" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+"$make_fixtures" "$work" >/dev/null || { echo "cannot write fixtures"; exit 1; }
+"$dptrain" convert --input "$work/medium" --output "$work/data.h5" >/dev/null || exit 1
+passed=0 failed=0
+ok() { echo "ok: $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+train() { "$dptrain" train --data "$work/data.h5" --batch-size 16 --lr 0.05 --threads 1 "$@"; }
+
+# The dptrain processes of this test (their command lines name the work directory).
+ranks_alive() { pgrep -f "dptrain train --data $work" | wc -l; }
+
+# kill -9 of one rank: every rank gone and a non-zero exit within 30 s.
+kill_one_rank() {
+  local start status pids
+  "$mpiexec" -n 3 "$dptrain" train --data "$work/data.h5" --batch-size 16 --threads 1 \
+    --epochs 100000 --collective-timeout 20 > "$work/kill.log" 2>&1 &
+  local launcher=$!
+  for _ in $(seq 100); do [ "$(ranks_alive)" -eq 3 ] && grep -q '^epoch 1:' "$work/kill.log" && break; sleep 0.2; done
+  pids=($(pgrep -f "dptrain train --data $work"))
+  start=$(date +%s%N)
+  kill -9 "${pids[1]}"
+  for _ in $(seq 300); do kill -0 "$launcher" 2>/dev/null || break; sleep 0.1; done
+  wait "$launcher"; status=$?
+  local took_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  if [ "$status" -ne 0 ] && [ "$(ranks_alive)" -eq 0 ] && [ "$took_ms" -lt 30000 ]; then
+    ok "kill -9 of one rank: job ended with status $status after ${took_ms} ms, no rank left"
+  else
+    fail "kill -9 of one rank: status $status after $took_ms ms, $(ranks_alive) ranks alive"; tail -5 "$work/kill.log"
+  fi
+}
+
+# A rank that stops responding before a collective: the watchdog names it and aborts the job.
+stuck_rank() {
+  local start status
+  start=$(date +%s)
+  DPTRAIN_TEST_HANG_AT=1:40 timeout 60 "$mpiexec" -n 3 -x DPTRAIN_TEST_HANG_AT "$dptrain" train \
+    --data "$work/data.h5" --batch-size 16 --threads 1 --epochs 50 --collective-timeout 4 \
+    > "$work/stuck.log" 2>&1
+  status=$?
+  local took=$(( $(date +%s) - start ))
+  if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && grep -q 'not arrived: rank 1' "$work/stuck.log" &&
+     grep -q 'has waited' "$work/stuck.log" && [ "$(ranks_alive)" -eq 0 ]; then
+    ok "stuck rank: $(grep -m1 'not arrived' "$work/stuck.log" | cut -c1-150)... (${took} s)"
+  else
+    fail "stuck rank: status $status after ${took} s"; tail -5 "$work/stuck.log"
+  fi
+}
+
+# Runs training in the background, sends SIGUSR1 to the launcher once a checkpoint exists,
+# and returns training's exit status.
+interrupt_after_first_checkpoint() {
+  local ranks=$1 dir=$2; shift 2
+  "$mpiexec" -n "$ranks" "$dptrain" train --data "$work/data.h5" --batch-size 16 --lr 0.05 \
+    --threads 1 --checkpoint-dir "$dir/ck" --checkpoint-every 30steps --out-dir "$dir" "$@" \
+    > "$dir.log" 2>&1 &
+  local launcher=$!
+  for _ in $(seq 300); do ls "$dir/ck"/*.dpt >/dev/null 2>&1 && break; sleep 0.1; done
+  kill -USR1 "$launcher"
+  wait "$launcher"
+}
+
+# SIGUSR1: checkpoint and exit 75; --resume then ends bit-identical to an uninterrupted run.
+signal_and_resume() {
+  mkdir -p "$work/parts"
+  "$mpiexec" -n 2 "$dptrain" train --data "$work/data.h5" --batch-size 16 --lr 0.05 --threads 1 \
+    --epochs 6 --out-dir "$work/whole2" > "$work/whole2.log" 2>&1 || { fail "uninterrupted 2-rank run"; return; }
+  interrupt_after_first_checkpoint 2 "$work/parts" --epochs 6
+  local status=$?
+  if [ "$status" -ne 75 ] || ! grep -q 'stopped by signal 10' "$work/parts.log"; then
+    fail "SIGUSR1: exit status $status (expected 75)"; tail -5 "$work/parts.log"; return
+  fi
+  ok "SIGUSR1: checkpoint written, exit status 75"
+  "$mpiexec" -n 2 "$dptrain" train --data "$work/data.h5" --batch-size 16 --lr 0.05 --threads 1 \
+    --epochs 6 --out-dir "$work/parts" --checkpoint-dir "$work/parts/ck" --resume \
+    > "$work/resume.log" 2>&1 || { fail "resume failed"; tail -5 "$work/resume.log"; return; }
+  if grep -q '^# resumed from' "$work/resume.log" && cmp -s "$work/whole2/model.pt" "$work/parts/model.pt"; then
+    ok "resume: final parameters bit-identical to the uninterrupted 2-rank run"
+  else
+    fail "resume: final parameters differ from the uninterrupted run"
+  fi
+}
+
+# A 3-rank checkpoint taken mid-epoch, resumed on 2 ranks.
+resume_on_fewer_ranks() {
+  mkdir -p "$work/three"
+  interrupt_after_first_checkpoint 3 "$work/three" --epochs 4
+  [ $? -eq 75 ] || { fail "3-rank run did not stop with 75"; tail -5 "$work/three.log"; return; }
+  "$mpiexec" -n 2 "$dptrain" train --data "$work/data.h5" --batch-size 16 --lr 0.05 --threads 1 \
+    --epochs 4 --checkpoint-dir "$work/three/ck" --resume --metrics "$work/three/m.jsonl" \
+    > "$work/three-resume.log" 2>&1
+  local status=$?
+  if [ "$status" -eq 0 ] && grep -q 'written by 3 ranks' "$work/three-resume.log" &&
+     grep -q '"summary":true' "$work/three/m.jsonl"; then
+    ok "resume with 2 ranks from a 3-rank checkpoint: $(grep -m1 '^# resumed' "$work/three-resume.log" | cut -c1-140)"
+  else
+    fail "resume on fewer ranks: status $status"; tail -5 "$work/three-resume.log"
+  fi
+}
+
+# A damaged newest checkpoint is skipped with a warning; the one before it is used.
+damaged_checkpoint() {
+  local ck=$work/parts/ck newest older
+  newest=$(ls "$ck"/*.dpt | sort | tail -1)
+  older=$(ls "$ck"/*.dpt | sort | tail -2 | head -1)
+  truncate -s 1000 "$newest"
+  train --epochs 7 --checkpoint-dir "$ck" --resume --keep-checkpoints 10 > "$work/damaged.log" 2>&1
+  local status=$?
+  # The resumed run passes the damaged file's position again and writes an intact one there.
+  if [ "$status" -eq 0 ] && grep -q 'dptrain: warning: skipped damaged checkpoint.*truncated or corrupt' "$work/damaged.log" &&
+     grep -q "resumed from $older" "$work/damaged.log" && [ "$(stat -c %s "$newest")" -gt 1000 ]; then
+    ok "truncated checkpoint: skipped with a warning, the previous one used"
+  else
+    fail "truncated checkpoint: status $status"; grep -E 'resumed|skipped|error' "$work/damaged.log"
+  fi
+  mkdir -p "$work/flip"; cp "$older" "$work/flip/"
+  local only; only=$work/flip/$(basename "$older")
+  printf '\x01' | dd of="$only" bs=1 seek=4000 conv=notrunc 2>/dev/null
+  train --epochs 7 --checkpoint-dir "$work/flip" --resume > "$work/flip.log" 2>&1
+  if grep -q 'checksum mismatch' "$work/flip.log" && grep -q 'starting from the beginning' "$work/flip.log"; then
+    ok "corrupted checkpoint (one flipped byte): detected by its checksum, never loaded"
+  else
+    fail "corrupted checkpoint"; grep -E 'resumed|skipped|error' "$work/flip.log"
+  fi
+}
+
+# A truncated HDF5 file: one clear error line, no metrics file created.
+truncated_data() {
+  cp "$work/data.h5" "$work/cut.h5"
+  truncate -s 200000 "$work/cut.h5"
+  "$mpiexec" -n 2 "$dptrain" train --data "$work/cut.h5" --metrics "$work/cut.jsonl" > "$work/cut.log" 2>&1
+  local status=$?
+  if [ "$status" -ne 0 ] && [ "$(grep -c '^dptrain: error: ' "$work/cut.log")" -eq 1 ] &&
+     grep -q "cut.h5" "$work/cut.log" && [ ! -e "$work/cut.jsonl" ]; then
+    ok "truncated HDF5: $(grep '^dptrain: error: ' "$work/cut.log" | cut -c1-140)"
+  else
+    fail "truncated HDF5: status $status"; cat "$work/cut.log" | head -5
+  fi
+}
+
+# Ranks started with different options: a readable diff, and the job ends.
+mismatched_ranks() {
+  timeout 60 "$mpiexec" -n 1 "$dptrain" train --data "$work/data.h5" --epochs 1 --seed 0 : \
+    -n 1 "$dptrain" train --data "$work/data.h5" --epochs 1 --seed 1 > "$work/mismatch.log" 2>&1
+  local status=$?
+  if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && grep -q 'the ranks disagree' "$work/mismatch.log" &&
+     grep -q 'rank 1 differs from rank 0 in seed: 0 vs 1' "$work/mismatch.log"; then
+    ok "mismatched configuration: $(grep 'differs from rank 0' "$work/mismatch.log" | head -2 | tr -s ' ' | tr '\n' ';')"
+  else
+    fail "mismatched configuration: status $status"; head -5 "$work/mismatch.log"
+  fi
+}
+
+# A diverging run stops with the step where the loss stopped being finite.
+diverging_loss() {
+  "$dptrain" train --data "$work/data.h5" --epochs 3 --lr 1e30 --threads 1 > "$work/nan.log" 2>&1
+  local status=$?
+  if [ "$status" -ne 0 ] && grep -qE 'training diverged: loss is (nan|inf|-nan).* at epoch 1 step [0-9]+' "$work/nan.log"; then
+    ok "non-finite loss: $(grep -m1 -o 'training diverged.*' "$work/nan.log")"
+  else
+    fail "non-finite loss: status $status"; tail -3 "$work/nan.log"
+  fi
+}
+
+kill_one_rank
+stuck_rank
+signal_and_resume
+resume_on_fewer_ranks
+damaged_checkpoint
+truncated_data
+mismatched_ranks
+diverging_loss
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
