@@ -60,7 +60,11 @@ Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& tra
   sync_options.bucket_bytes = static_cast<std::size_t>(config.bucket_mb * kBytesPerMb);
   sync_options.overlap = config.overlap;
   sync_options.precision = parse_transport_precision(config.grad_dtype);
-  sync_ = std::make_unique<GradientSync>(model_->parameters(), comm_, sync_options);
+  // Alone, there is nothing to sum: gradients stay LibTorch's own, which backward creates
+  // without zeroing and accumulating, as in a plain PyTorch loop.
+  if (comm_.size() > 1) {
+    sync_ = std::make_unique<GradientSync>(model_->parameters(), comm_, sync_options);
+  }
   optimizer_ = std::make_unique<torch::optim::SGD>(model_->parameters(),
                                                    torch::optim::SGDOptions(config.lr));
   if (!config.checkpoint_dir.empty()) {
@@ -126,7 +130,11 @@ double Trainer::train_step(int epoch, std::int64_t step) {
   const double progress = epoch + static_cast<double>(step) / steps_per_epoch_;
   set_learning_rate(*optimizer_, learning_rate(config_, comm_.size(), progress));
   const Batch batch = batcher_.batch(step);
-  sync_->zero_grad();
+  if (sync_) {
+    sync_->zero_grad();
+  } else {
+    for (auto& p : model_->parameters()) p.mutable_grad().reset();
+  }
   lap(phases_.data);
   double loss_sum = 0.0;
   if (batch.size() > 0) {
@@ -148,7 +156,7 @@ double Trainer::train_step(int epoch, std::int64_t step) {
     loss_sum = value * static_cast<double>(batch.size());
     lap(phases_.backward);
   }
-  sync_->finish();
+  if (sync_) sync_->finish();
   lap(phases_.communication);
   optimizer_->step();
   lap(phases_.optimizer);

@@ -43,7 +43,8 @@ class Trainer {
 
   std::int64_t steps_per_epoch() const { return steps_per_epoch_; }
   torch::nn::Sequential& model() { return model_; }
-  const GradientSync& gradient_sync() const { return *sync_; }
+  // Null on a single rank, which has no gradients to sum.
+  const GradientSync* gradient_sync() const { return sync_.get(); }
   std::vector<torch::Tensor> parameters() const { return model_->parameters(); }
 
  private:
