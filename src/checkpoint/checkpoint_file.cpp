@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "dptrain/data/atomic_file.h"
 #include "dptrain/error.h"
 
 namespace dptrain {
@@ -78,25 +79,17 @@ CheckpointFile parse_checkpoint(const std::vector<std::uint8_t>& bytes, const st
 }
 
 void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const std::string temporary =
-      (dir / ("." + target.filename().string() + ".tmp." + std::to_string(getpid()))).string();
-  try {
+  replace_atomically(path, [&](const std::string& temporary) {
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
       out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
       if (!out.flush()) throw Error(temporary + ": write failed (disk full?)");
     }
+    // On disk before the rename makes it visible: a crash cannot leave a named, empty file.
     fsync_path(temporary, O_RDONLY);
-    fs::rename(temporary, target);
-    fsync_path(dir.string(), O_RDONLY | O_DIRECTORY);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    throw;
-  }
+  });
+  const std::filesystem::path target(path);
+  fsync_path(target.has_parent_path() ? target.parent_path().string() : ".", O_RDONLY | O_DIRECTORY);
 }
 
 std::vector<std::uint8_t> read_whole_file(const std::string& path) {

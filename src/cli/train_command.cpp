@@ -11,6 +11,7 @@
 #include "dptrain/comm/fail_together.h"
 #include "dptrain/comm/mpi_communicator.h"
 #include "dptrain/config/config.h"
+#include "dptrain/data/atomic_file.h"
 #include "dptrain/data/hdf5_dataset.h"
 #include "dptrain/data/shard.h"
 #include "dptrain/error.h"
@@ -212,7 +213,7 @@ int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup) {
   if (comm.rank() == 0 && !t.config.out_dir.empty()) {
     const std::filesystem::path dir(t.config.out_dir);
     save_model(trainer.model(), (dir / "model.pt").string());
-    std::ofstream(dir / "config.toml") << t.cmd->config_to_str(true, false);
+    write_text_atomically((dir / "config.toml").string(), t.cmd->config_to_str(true, false));
   }
   return 0;
 }

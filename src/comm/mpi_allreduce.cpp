@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "dptrain/comm/mpi_check.h"
 #include "dptrain/error.h"
 
 namespace dptrain {
@@ -12,13 +13,6 @@ namespace {
 
 constexpr std::size_t kMaxCount = INT_MAX / 2;
 
-void check(int code, const char* what) {
-  if (code == MPI_SUCCESS) return;
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  MPI_Error_string(code, text, &length);
-  throw Error(std::string(what) + " failed: " + std::string(text, length));
-}
 
 // MPI reduction operations over 16-bit words: decode, add in fp32, round once.
 void add_bf16(void* in, void* inout, int* length, MPI_Datatype*) {
@@ -38,8 +32,7 @@ MPI_Op sum_op(TransportPrecision precision) {
   static MPI_Op bf16 = MPI_OP_NULL, fp16 = MPI_OP_NULL;
   MPI_Op& op = precision == TransportPrecision::bf16 ? bf16 : fp16;
   if (op == MPI_OP_NULL) {
-    check(MPI_Op_create(precision == TransportPrecision::bf16 ? add_bf16 : add_fp16, 1, &op),
-          "MPI_Op_create");
+    DPTRAIN_MPI_CHECK(MPI_Op_create(precision == TransportPrecision::bf16 ? add_bf16 : add_fp16, 1, &op));
   }
   return op;
 }
@@ -51,8 +44,7 @@ void mpi_allreduce_sum(float* values, std::size_t count, TransportPrecision prec
   if (precision == TransportPrecision::fp32) {
     for (std::size_t done = 0; done < count; done += kMaxCount) {
       const int piece = static_cast<int>(std::min(kMaxCount, count - done));
-      check(MPI_Allreduce(MPI_IN_PLACE, values + done, piece, MPI_FLOAT, MPI_SUM, comm),
-            "MPI_Allreduce");
+      DPTRAIN_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values + done, piece, MPI_FLOAT, MPI_SUM, comm));
     }
     return;
   }
@@ -60,8 +52,8 @@ void mpi_allreduce_sum(float* values, std::size_t count, TransportPrecision prec
   encode(values, count, precision, wire.data());
   for (std::size_t done = 0; done < count; done += kMaxCount) {
     const int piece = static_cast<int>(std::min(kMaxCount, count - done));
-    check(MPI_Allreduce(MPI_IN_PLACE, wire.data() + done, piece, MPI_UINT16_T, sum_op(precision), comm),
-          "MPI_Allreduce (16-bit)");
+    DPTRAIN_MPI_CHECK(
+        MPI_Allreduce(MPI_IN_PLACE, wire.data() + done, piece, MPI_UINT16_T, sum_op(precision), comm));
   }
   decode(wire.data(), count, precision, values);
 }

@@ -6,20 +6,13 @@
 #include <string>
 
 #include "dptrain/comm/mpi_allreduce.h"
+#include "dptrain/comm/mpi_check.h"
 #include "dptrain/error.h"
 
 namespace dptrain {
 namespace {
 
-void mpi_check(int code, const char* call) {
-  if (code == MPI_SUCCESS) return;
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  MPI_Error_string(code, text, &length);
-  throw Error(std::string(call) + " failed: " + std::string(text, length));
-}
 
-#define DPTRAIN_MPI_CHECK(call) mpi_check((call), #call)
 
 // MPI counts are ints: large buffers go in pieces.
 constexpr std::size_t kMaxCount = INT_MAX / 2;

@@ -7,14 +7,12 @@
 #include <thread>
 
 #include "dptrain/comm/mpi_allreduce.h"
+#include "dptrain/comm/mpi_check.h"
 #include "dptrain/error.h"
 
 namespace dptrain {
 namespace {
 
-void check(int code, const char* what) {
-  if (code != MPI_SUCCESS) throw Error(std::string(what) + " failed");
-}
 
 // Tells the core that this is a spin-wait loop (saves power, frees the sibling hyperthread).
 inline void cpu_relax() {
@@ -61,32 +59,30 @@ void sum_slots(const std::vector<const float*>& slots, float* out, std::size_t c
 
 NodeSharedBuffer::NodeSharedBuffer(MPI_Comm node, MPI_Comm across_nodes, std::size_t count)
     : node_(node), across_nodes_(across_nodes), count_(count) {
-  check(MPI_Comm_rank(node_, &local_rank_), "MPI_Comm_rank");
-  check(MPI_Comm_size(node_, &local_size_), "MPI_Comm_size");
+  DPTRAIN_MPI_CHECK(MPI_Comm_rank(node_, &local_rank_));
+  DPTRAIN_MPI_CHECK(MPI_Comm_size(node_, &local_size_));
   // Pad each slot to a 4 KiB page so slots of different ranks never share a cache line.
   const MPI_Aint bytes = static_cast<MPI_Aint>((count * sizeof(float) + 4095) / 4096 * 4096);
   void* mine = nullptr;
-  check(MPI_Win_allocate_shared(bytes, sizeof(float), MPI_INFO_NULL, node_, &mine, &window_),
-        "MPI_Win_allocate_shared");
+  DPTRAIN_MPI_CHECK(MPI_Win_allocate_shared(bytes, sizeof(float), MPI_INFO_NULL, node_, &mine, &window_));
   for (int r = 0; r < local_size_; ++r) {
     MPI_Aint size = 0;
     int unit = 0;
     void* base = nullptr;
-    check(MPI_Win_shared_query(window_, r, &size, &unit, &base), "MPI_Win_shared_query");
+    DPTRAIN_MPI_CHECK(MPI_Win_shared_query(window_, r, &size, &unit, &base));
     slots_.push_back(static_cast<float*>(base));
   }
   std::memset(mine, 0, static_cast<std::size_t>(bytes));
 
   void* state = nullptr;
   const MPI_Aint state_bytes = local_rank_ == 0 ? sizeof(BarrierState) : 0;
-  check(MPI_Win_allocate_shared(state_bytes, 1, MPI_INFO_NULL, node_, &state, &barrier_window_),
-        "MPI_Win_allocate_shared");
+  DPTRAIN_MPI_CHECK(MPI_Win_allocate_shared(state_bytes, 1, MPI_INFO_NULL, node_, &state, &barrier_window_));
   MPI_Aint size = 0;
   int unit = 0;
-  check(MPI_Win_shared_query(barrier_window_, 0, &size, &unit, &state), "MPI_Win_shared_query");
+  DPTRAIN_MPI_CHECK(MPI_Win_shared_query(barrier_window_, 0, &size, &unit, &state));
   barrier_ = static_cast<BarrierState*>(state);
   if (local_rank_ == 0) new (barrier_) BarrierState{{0}, {0}};
-  check(MPI_Barrier(node_), "MPI_Barrier");
+  DPTRAIN_MPI_CHECK(MPI_Barrier(node_));
 }
 
 NodeSharedBuffer::~NodeSharedBuffer() {

@@ -1,9 +1,8 @@
 // Writes Fashion-MNIST to HDF5 atomically: temporary file in the target directory, then rename.
-#include <unistd.h>
-
 #include <filesystem>
 #include <vector>
 
+#include "dptrain/data/atomic_file.h"
 #include "dptrain/data/hdf5_dataset.h"
 #include "hdf5_handle.h"
 
@@ -87,24 +86,11 @@ void write_file(const FashionMnist& data, const std::string& path) {
 }  // namespace
 
 void write_dataset(const FashionMnist& data, const std::string& path, bool force) {
-  namespace fs = std::filesystem;
   silence_hdf5_diagnostics();
-  if (fs::exists(path) && !force) {
+  if (std::filesystem::exists(path) && !force) {
     throw Error(path + ": already exists (use --force to replace it)");
   }
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir)) throw Error(dir.string() + ": output directory does not exist");
-  const std::string temporary =
-      (dir / ("." + target.filename().string() + ".tmp." + std::to_string(getpid()))).string();
-  try {
-    write_file(data, temporary);
-    fs::rename(temporary, target);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    throw;
-  }
+  replace_atomically(path, [&](const std::string& temporary) { write_file(data, temporary); });
 }
 
 }  // namespace dptrain

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "dptrain/data/atomic_file.h"
 #include "dptrain/data/shard.h"
 #include "dptrain/error.h"
 #include "dptrain/train/fingerprint.h"
@@ -246,9 +247,7 @@ RunSummary Trainer::run(MetricsReporter* reporter) {
 }
 
 void save_model(torch::nn::Sequential& model, const std::string& path) {
-  const std::string temporary = path + ".tmp";
-  torch::save(model, temporary);
-  std::filesystem::rename(temporary, path);
+  replace_atomically(path, [&](const std::string& temporary) { torch::save(model, temporary); });
 }
 
 }  // namespace dptrain

@@ -2,6 +2,8 @@
 // predictions of a model whose answer is known.
 #include <gtest/gtest.h>
 
+#include "../support/error_of.h"
+
 #include "../support/idx_files.h"
 #include "../support/synthetic.h"
 #include "dptrain/data/fashion_mnist.h"
@@ -15,14 +17,7 @@
 namespace dptrain {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 // The quickstart MLP answering `answer` for every image: last layer's weights zero, its bias
 // one-hot.

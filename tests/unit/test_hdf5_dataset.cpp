@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+
+#include "../support/error_of.h"
 #include <hdf5.h>
 
 #include <filesystem>
@@ -13,14 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::error_of;
 
 class Hdf5Dataset : public ::testing::Test {
  protected:

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "../support/error_of.h"
+
 #include "../support/idx_files.h"
 #include "dptrain/data/fashion_mnist.h"
 #include "dptrain/data/idx.h"
@@ -10,14 +12,7 @@ namespace {
 
 using testing::idx_bytes;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::error_of;
 
 TEST(Idx, ParsesHeaderAndValues) {
   const IdxArray a = parse_idx(idx_bytes({2, 3}, {1, 2, 3, 4, 5, 6}), 2, "x");
