@@ -13,4 +13,5 @@ threads=$(threads_per_rank "$RANKS")
 log "training on $RANKS ranks x $threads threads"
 cd "$DPTRAIN_ROOT"
 mpirun_local -n "$RANKS" "$BUILD_DIR/dptrain" train --config config/quickstart.toml \
-  --data "$DATA_FILE" --threads "$threads" --metrics "$DPTRAIN_ROOT/results/quickstart.jsonl" "$@"
+  --data "$DATA_FILE" --threads "$threads" --lr-scaling linear \
+  --metrics "$DPTRAIN_ROOT/results/quickstart.jsonl" "$@"
