@@ -59,8 +59,7 @@ void bind_options(TrainCommand& t) {
   cmd.add_option("--seed", c.seed, "Seed for the initial parameters and shuffling")
       ->capture_default_str();
   cmd.add_flag("--shuffle,!--no-shuffle", c.shuffle,
-               "Visit each shard in a seeded per-epoch order (off, like the quickstart)")
-      ->capture_default_str();
+               "Visit each shard in a seeded per-epoch order (default: off, like the quickstart)");
   c.threads = default_thread_count();
   cmd.add_option("--threads", c.threads,
                  "Threads per rank for LibTorch and BLAS together (default: SLURM_CPUS_PER_TASK, "
@@ -73,8 +72,8 @@ void bind_options(TrainCommand& t) {
       ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
       ->capture_default_str();
   cmd.add_flag("--overlap,!--no-overlap", c.overlap,
-               "Sum gradient buckets while backward still runs (on a communication thread)")
-      ->capture_default_str();
+               "Sum gradient buckets while backward still runs, on a communication thread "
+               "(default: on)");
   cmd.add_option("--checkpoint-dir", c.checkpoint_dir,
                  "Write checkpoints here (atomically, with a checksum; the newest are kept)");
   cmd.add_option("--checkpoint-every", c.checkpoint_every,
