@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "config_file.h"
 #include "errors.h"
+#include "terminal.h"
 #include "dptrain/checkpoint/checkpointer.h"
 #include "dptrain/comm/fail_together.h"
 #include "dptrain/comm/mpi_communicator.h"
@@ -15,6 +16,7 @@
 #include "dptrain/data/hdf5_dataset.h"
 #include "dptrain/data/shard.h"
 #include "dptrain/error.h"
+#include "dptrain/metrics/progress.h"
 #include "dptrain/metrics/reporters.h"
 #include "dptrain/model/registry.h"
 #include "dptrain/train/fingerprint.h"
@@ -35,6 +37,7 @@ const char* kShardPolicy =
 struct TrainCommand {
   TrainConfig config;
   std::string lr_scaling = "none";
+  std::string progress = "auto";
   std::string config_file;
   CLI::App* cmd = nullptr;
 };
@@ -88,6 +91,11 @@ void bind_options(TrainCommand& t) {
                  "Seconds a collective may wait before the job is aborted with a report of the "
                  "ranks that did not arrive (0: never)")
       ->capture_default_str();
+  cmd.add_option("--progress", t.progress,
+                 "Progress within an epoch on rank 0: bar (redrawn in place), lines (one every "
+                 "10%, for batch logs), off; auto: bar on a terminal, else lines")
+      ->check(CLI::IsMember({"auto", "bar", "lines", "off"}))
+      ->capture_default_str();
   cmd.add_option("--metrics", c.metrics, "Write one JSON object per epoch to this file");
   cmd.add_option("--out-dir", c.out_dir, "Directory for the final model and effective config");
 }
@@ -100,7 +108,7 @@ struct Setup {
   std::unique_ptr<ReporterList> reporters;  // rank 0 only
 };
 
-Setup prepare(const TrainConfig& c, Communicator& comm) {
+Setup prepare(const TrainConfig& c, ProgressMode progress, Communicator& comm) {
   Setup s;
   make_model(c.model);  // fails early for an unknown name
   s.train_samples = split_length(c.data, "train");
@@ -113,6 +121,10 @@ Setup prepare(const TrainConfig& c, Communicator& comm) {
   s.test = read_shard(c.data, "test", shard_range(test_samples, comm.rank(), comm.size()));
   if (comm.rank() != 0) return s;
   s.reporters = std::make_unique<ReporterList>();
+  // Before the console reporter, so that the bar is cleared before the epoch's line.
+  if (progress != ProgressMode::off) {
+    s.reporters->add(std::make_unique<ProgressReporter>(std::cout, progress));
+  }
   s.reporters->add(std::make_unique<ConsoleReporter>(std::cout));
   if (!c.out_dir.empty()) std::filesystem::create_directories(c.out_dir);
   if (!c.metrics.empty()) {
@@ -227,7 +239,7 @@ int run_train(TrainCommand& t, int argc, char** argv) {
   Setup setup;
   std::string failure;
   try {
-    setup = prepare(t.config, comm);
+    setup = prepare(t.config, progress_mode(t.progress, stdout_is_terminal()), comm);
   } catch (const std::exception& e) {
     failure = e.what();
   }

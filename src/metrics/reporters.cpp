@@ -98,6 +98,10 @@ void JsonLinesReporter::summary(const RunSummary& s) {
   if (!out_) throw Error(path_ + ": writing metrics failed");
 }
 
+void ReporterList::step(const StepProgress& p) {
+  for (auto& r : reporters_) r->step(p);
+}
+
 void ReporterList::epoch(const EpochMetrics& m) {
   for (auto& r : reporters_) r->epoch(m);
 }

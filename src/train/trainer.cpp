@@ -176,15 +176,21 @@ PhaseReport Trainer::gather_phases() {
   return summarize_phases(per_rank);
 }
 
-bool Trainer::train_epoch(int epoch, EpochMetrics& metrics) {
+bool Trainer::train_epoch(int epoch, EpochMetrics& metrics, MetricsReporter* reporter) {
   batcher_.start_epoch(config_.shuffle, config_.seed, epoch);
   phases_ = PhaseSeconds();
   comm_.barrier();  // epochs start together, so epoch time measures the slowest rank
   const auto start = std::chrono::steady_clock::now();
+  const std::int64_t first_step = position_.step;
   double loss_sum = 0.0, samples = 0.0;
-  for (std::int64_t step = position_.step; step < steps_per_epoch_; ++step) {
+  for (std::int64_t step = first_step; step < steps_per_epoch_; ++step) {
     loss_sum += train_step(epoch, step);
     samples += static_cast<double>(batch_range(batcher_.shard_size(), step, config_.batch_size).count);
+    if (reporter) {
+      reporter->step({epoch + 1, step + 1, steps_per_epoch_, step + 1 - first_step,
+                      samples * comm_.size(), samples > 0 ? loss_sum / samples : 0.0,
+                      seconds_since(start)});
+    }
     position_ = step + 1 < steps_per_epoch_ ? TrainingPosition{epoch, step + 1}
                                             : TrainingPosition{epoch + 1, 0};
     const StepDecision decision = control_->after_step(++steps_done_);
@@ -223,7 +229,7 @@ RunSummary Trainer::run(MetricsReporter* reporter) {
   summary.model = config_.model;
   for (int epoch = position_.epoch; epoch < config_.epochs; ++epoch) {
     EpochMetrics m;
-    if (!train_epoch(epoch, m)) {
+    if (!train_epoch(epoch, m, reporter)) {
       summary.stopped = true;
       break;
     }

@@ -114,6 +114,38 @@ grep -q '"ranks":2' "$metrics" && grep -q '"global_batch":8' "$metrics" \
 [ -s "$work/run/model.pt" ] && [ -s "$work/run/config.toml" ] || fail "out-dir lacks model.pt or config.toml"
 grep -q 'batch-size=4' "$work/run/config.toml" || fail "effective config lacks batch-size from TOML"
 
+# Progress within an epoch. 12 samples at batch 1 are 12 steps: a line at each tenth reached
+# (9 of them) when the output is a file or pipe, also under mpirun, which gives its ranks a
+# terminal of their own; a bar redrawn with "\r" on a real terminal (`script` provides one).
+progress_lines() { grep -c '^  epoch [0-9]  *[0-9]*% ([0-9]*/12 steps) .* samples/s loss .* eta ' <<<"$1"; }
+tiny=(train --data "$work/good.h5" --batch-size 1 --epochs 2)
+out=$(timeout 120 "$dptrain" "${tiny[@]}" 2>&1 | cat)
+lines=$(progress_lines "$out")
+if [ "$lines" -eq 18 ] && grep -q '^  epoch 2  50% (6/12 steps) ' <<<"$out" && ! grep -q $'\r' <<<"$out"; then
+  echo "ok: piped output has a progress line every 10% (18 in 2 epochs)"; passed=$((passed + 1))
+else
+  fail "piped output: $lines progress lines, expected 18 and no carriage return"; echo "$out"
+fi
+out=$(timeout 120 "$mpiexec" -n 1 "$dptrain" "${tiny[@]}" 2>&1 | cat)
+lines=$(progress_lines "$out")
+[ "$lines" -eq 18 ] && ! grep -q $'\r' <<<"$out" \
+  && { echo "ok: piped mpirun output has progress lines, no bar"; passed=$((passed + 1)); } \
+  || { fail "piped mpirun output: $lines progress lines, expected 18 and no carriage return"; echo "$out"; }
+out=$(timeout 120 "$dptrain" "${tiny[@]}" --progress off 2>&1 | cat)
+[ "$(progress_lines "$out")" -eq 0 ] && grep -q '^epoch 2: train loss' <<<"$out" \
+  && { echo "ok: --progress off prints only the epoch lines"; passed=$((passed + 1)); } \
+  || { fail "--progress off still prints progress"; echo "$out"; }
+for launcher in "" "$mpiexec -n 1"; do
+  out=$(timeout 120 script -qec "$launcher $(printf '%q ' "$dptrain" "${tiny[@]}")" /dev/null </dev/null 2>&1)
+  if grep -q $'\repoch 2 \[############\] 100% (12/12 steps)' <<<"$out" \
+     && grep -q $'\r\e\\[Kepoch 2: train loss' <<<"$out" && [ "$(progress_lines "$out")" -eq 0 ]; then
+    echo "ok: on a terminal${launcher:+ under mpirun} a bar is redrawn and replaced by the epoch line"
+    passed=$((passed + 1))
+  else
+    fail "terminal${launcher:+ under mpirun}: no bar replaced by the epoch line"; cat -A <<<"$out" | head -20
+  fi
+done
+
 expect_ok "help" "$dptrain" train --help
 "$dptrain" train --help | grep -q 'smaller or empty last batch' || fail "--help does not state the shard policy"
 

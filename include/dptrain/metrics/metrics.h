@@ -65,10 +65,24 @@ struct RunSummary {
   bool stopped = false;             // a stop signal ended the run before its last epoch
 };
 
+// Where an epoch stands after one step, in rank 0's own numbers: progress is reported every
+// step, so it must not cost a collective; the other ranks' samples are estimated, not counted.
+struct StepProgress {
+  int epoch = 0;               // 1-based
+  std::int64_t step = 0;       // steps of the epoch done, 1..steps
+  std::int64_t steps = 0;      // steps per epoch
+  std::int64_t steps_run = 0;  // of those, run by this process (fewer after a resume)
+  double samples = 0.0;        // all ranks in those steps, estimated as rank 0's x ranks
+  double train_loss = 0.0;     // running mean over rank 0's samples of the epoch
+  double seconds = 0.0;        // since this process started the epoch
+};
+
 // Receives metrics on rank 0; console and JSON-lines writers implement it.
 class MetricsReporter {
  public:
   virtual ~MetricsReporter() = default;
+  // Called after every training step: implementations must return quickly.
+  virtual void step(const StepProgress&) {}
   virtual void epoch(const EpochMetrics& metrics) = 0;
   virtual void summary(const RunSummary& summary) = 0;
 };

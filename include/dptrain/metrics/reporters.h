@@ -39,6 +39,7 @@ class JsonLinesReporter : public MetricsReporter {
 class ReporterList : public MetricsReporter {
  public:
   void add(std::unique_ptr<MetricsReporter> reporter) { reporters_.push_back(std::move(reporter)); }
+  void step(const StepProgress& p) override;
   void epoch(const EpochMetrics& m) override;
   void summary(const RunSummary& s) override;
 

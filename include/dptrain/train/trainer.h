@@ -48,8 +48,9 @@ class Trainer {
   std::vector<torch::Tensor> parameters() const { return model_->parameters(); }
 
  private:
-  // Runs the rest of `epoch`; false if a stop was agreed before its end.
-  bool train_epoch(int epoch, EpochMetrics& metrics);
+  // Runs the rest of `epoch`; false if a stop was agreed before its end. `reporter` (rank 0
+  // only) hears of every step, from this rank's numbers alone.
+  bool train_epoch(int epoch, EpochMetrics& metrics, MetricsReporter* reporter);
   EpochMetrics finish_epoch(int epoch, double loss_sum, double samples, double seconds);
   PhaseReport gather_phases();
   void save_checkpoint();

@@ -1,0 +1,46 @@
+// Progress within an epoch on rank 0: a bar redrawn in place on a terminal, or a line every
+// tenth of the epoch in batch logs, where redraws would pile up as thousands of lines.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "dptrain/metrics/metrics.h"
+
+namespace dptrain {
+
+enum class ProgressMode { off, bar, lines };
+
+// `--progress`: "auto" (bar on a terminal, lines otherwise), "bar", "lines" or "off".
+ProgressMode progress_mode(const std::string& option, bool stdout_is_terminal);
+
+// "40% (188/469 steps) 31.2k samples/s loss 2.1034 eta 1.6 s"
+std::string progress_text(const StepProgress& p);
+
+class ProgressReporter : public MetricsReporter {
+ public:
+  // The time comes with each step (StepProgress::seconds), so the throttle needs no clock of
+  // its own and tests can drive it step by step.
+  ProgressReporter(std::ostream& out, ProgressMode mode) : out_(out), mode_(mode) {}
+  void step(const StepProgress& p) override;
+  void epoch(const EpochMetrics&) override { clear_bar(); }
+  // A stop signal ends a run mid-epoch: its message starts on a clean line.
+  void summary(const RunSummary&) override { clear_bar(); }
+
+  static constexpr double kRedrawSeconds = 0.1;
+
+ private:
+  void start_epoch(int epoch);
+  void draw_bar(const StepProgress& p);
+  void write_line(const StepProgress& p);
+  void clear_bar();
+
+  std::ostream& out_;
+  ProgressMode mode_;
+  int epoch_ = 0;               // the epoch the state below belongs to
+  double last_redraw_ = 0.0;    // seconds, bar mode
+  bool bar_shown_ = false;
+  std::int64_t last_tenth_ = 0; // lines mode: tenths of the epoch already reported
+};
+
+}  // namespace dptrain
