@@ -62,7 +62,8 @@ void bind_options(TrainCommand& t) {
   cmd.add_option("--seed", c.seed, "Seed for the initial parameters and shuffling")
       ->capture_default_str();
   cmd.add_flag("--shuffle,!--no-shuffle", c.shuffle,
-               "Visit each shard in a seeded per-epoch order (default: off, like the quickstart)");
+               "Visit each shard in a seeded per-epoch order (default: off, like the quickstart)")
+      ->default_str("false");
   c.threads = default_thread_count();
   cmd.add_option("--threads", c.threads,
                  "Threads per rank for LibTorch and BLAS together (default: SLURM_CPUS_PER_TASK, "
@@ -76,7 +77,8 @@ void bind_options(TrainCommand& t) {
       ->capture_default_str();
   cmd.add_flag("--overlap,!--no-overlap", c.overlap,
                "Sum gradient buckets while backward still runs, on a communication thread "
-               "(default: on)");
+               "(default: on)")
+      ->default_str("true");  // what the effective configuration shows when it is not given
   cmd.add_option("--checkpoint-dir", c.checkpoint_dir,
                  "Write checkpoints here (atomically, with a checksum; the newest are kept)");
   cmd.add_option("--checkpoint-every", c.checkpoint_every,

@@ -113,6 +113,8 @@ grep -q '"ranks":2' "$metrics" && grep -q '"global_batch":8' "$metrics" \
   || fail "summary does not record 2 ranks and global batch 8"
 [ -s "$work/run/model.pt" ] && [ -s "$work/run/config.toml" ] || fail "out-dir lacks model.pt or config.toml"
 grep -q 'batch-size=4' "$work/run/config.toml" || fail "effective config lacks batch-size from TOML"
+# Flags keep their real defaults in the saved configuration, so reusing it changes nothing.
+grep -q '^overlap=true' "$work/run/config.toml" || fail "effective config does not record overlap=true"
 
 # Progress within an epoch. 12 samples at batch 1 are 12 steps: a line at each tenth reached
 # (9 of them) when the output is a file or pipe, also under mpirun, which gives its ranks a
