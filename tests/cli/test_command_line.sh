@@ -8,39 +8,12 @@ dptrain=$1 make_fixtures=$2 mpiexec=$3 source_dir=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$make_fixtures" "$work" || { echo "cannot write fixtures"; exit 1; }
-passed=0 failed=0
-
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-
-# expect_error NAME PATTERN [NEW_FILE] -- COMMAND...: non-zero exit, one error line matching.
-expect_error() {
-  local name=$1 pattern=$2 new_file=$3; shift 4
-  local out status lines
-  out=$(timeout 120 "$@" 2>&1); status=$?
-  lines=$(grep -c '^dptrain: error: ' <<<"$out")
-  if [ "$status" -eq 0 ] || [ "$status" -eq 124 ]; then
-    fail "$name: exit status $status"; echo "$out" | head -20; return
-  fi
-  if [ "$lines" -ne 1 ]; then
-    fail "$name: $lines error lines"; echo "$out" | head -20; return
-  fi
-  if ! grep -q -- "$pattern" <<<"$(grep '^dptrain: error: ' <<<"$out")"; then
-    fail "$name: error line does not match '$pattern'"; echo "$out" | head -5; return
-  fi
-  if [ -n "$new_file" ] && [ -e "$new_file" ]; then
-    fail "$name: left $new_file behind"; return
-  fi
-  if [ -n "$(find "$work" -name '.*.tmp.*')" ]; then
-    fail "$name: left a temporary file"; return
-  fi
-  echo "ok: $name -> $(grep '^dptrain: error: ' <<<"$out")"
-  passed=$((passed + 1))
-}
+source "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
 
 expect_ok() {
   local name=$1; shift
   if out=$(timeout 300 "$@" 2>&1); then
-    echo "ok: $name"; passed=$((passed + 1))
+    pass "$name"
   else
     fail "$name"; echo "$out" | tail -20
   fi
@@ -102,7 +75,7 @@ expect_ok "train from TOML, 2 ranks" "${mpi2[@]}" "$dptrain" train --config "$wo
 epoch_lines=$(grep -c '"epoch":' "$metrics" 2>/dev/null || echo 0)
 summary_lines=$(grep -c '"summary":true' "$metrics" 2>/dev/null || echo 0)
 if [ "$epoch_lines" -eq 2 ] && [ "$summary_lines" -eq 1 ]; then
-  echo "ok: metrics has 2 epochs and a summary"; passed=$((passed + 1))
+  pass "metrics has 2 epochs and a summary"
 else
   fail "metrics: $epoch_lines epoch lines, $summary_lines summaries"; cat "$metrics"
 fi

@@ -10,28 +10,7 @@ python=/usr/bin/python3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$make_fixtures" "$work" || { echo "cannot write fixtures"; exit 1; }
-passed=0 failed=0
-
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-pass() { echo "ok: $*"; passed=$((passed + 1)); }
-
-# expect_error NAME PATTERN UNWANTED_OUTPUT -- COMMAND...: non-zero exit, one matching error line.
-expect_error() {
-  local name=$1 pattern=$2 unwanted=$3; shift 4
-  local out status lines
-  out=$(timeout 120 "$@" 2>&1); status=$?
-  lines=$(grep -c '^dptrain: error: ' <<<"$out")
-  if [ "$status" -eq 0 ] || [ "$status" -eq 124 ]; then
-    fail "$name: exit status $status"; echo "$out" | head -20; return
-  fi
-  if [ "$lines" -ne 1 ]; then fail "$name: $lines error lines"; echo "$out" | head -20; return; fi
-  if ! grep -q -- "$pattern" <<<"$(grep '^dptrain: error: ' <<<"$out")"; then
-    fail "$name: error line does not match '$pattern'"; echo "$out" | head -5; return
-  fi
-  if [ -e "$unwanted" ]; then fail "$name: left $unwanted behind"; return; fi
-  if [ -n "$(find "$work" -name '.*.tmp.*')" ]; then fail "$name: left a temporary file"; return; fi
-  pass "$name -> $(grep '^dptrain: error: ' <<<"$out")"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
 
 check_png() {
   local name=$1; shift
