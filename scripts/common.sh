@@ -7,14 +7,13 @@ FASHION_MNIST_IDX=${FASHION_MNIST_IDX:-/usr/share/datasets/fashion-mnist}
 
 # Debian 12 packages that building, testing and running dptrain need. libopenblas0-pthread
 # matters: without it LibTorch falls back to the reference BLAS and trains ~10x slower.
-# clang-14 and libclang-rt-14-dev build the libFuzzer targets in tests/fuzz.
 DPTRAIN_PACKAGES=(g++ cmake ninja-build pkg-config libtorch-dev libopenblas0-pthread
   libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools libcli11-dev libgtest-dev
-  nlohmann-json3-dev zlib1g-dev libssl-dev libcairo2-dev dataset-fashion-mnist
-  clang-14 libclang-rt-14-dev)
+  nlohmann-json3-dev zlib1g-dev libssl-dev libcairo2-dev dataset-fashion-mnist)
 
-# What the tests need besides: scripts/plot-training.py draws with matplotlib.
-DPTRAIN_TEST_PACKAGES=(python3-matplotlib)
+# What the tests need besides: scripts/plot-training.py draws with matplotlib; clang-14 and
+# libclang-rt-14-dev build the libFuzzer targets in tests/fuzz.
+DPTRAIN_TEST_PACKAGES=(python3-matplotlib clang-14 libclang-rt-14-dev)
 
 # What the Slurm tests and the scaling study need on top: a real Slurm cluster on this machine
 # (controller, node daemon, clients, munge for authentication), the tools that put its nodes
