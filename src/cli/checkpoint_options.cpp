@@ -13,7 +13,8 @@ void add_checkpoint_options(CLI::App& cmd, CheckpointOptions& options) {
   cmd.add_option("--data", options.data, "HDF5 file written by `dptrain convert`; its /test is used")
       ->required();
   cmd.add_option("--checkpoint", options.checkpoint,
-                 "model.pt written by `dptrain train --out-dir DIR`, or DIR itself")
+                 "model.pt written by `dptrain train --out-dir DIR`, or DIR itself, or a "
+                 "ckpt-*.dpt training checkpoint")
       ->required();
   cmd.add_option("--model", options.model,
                  "Model the checkpoint belongs to (default: from config.toml next to it, else "

@@ -3,6 +3,9 @@
 #include <filesystem>
 #include <map>
 
+#include <sstream>
+
+#include "dptrain/checkpoint/checkpoint_file.h"
 #include "dptrain/error.h"
 #include "dptrain/model/registry.h"
 
@@ -17,11 +20,26 @@ std::string shape_text(torch::IntArrayRef sizes) {
   return text + "]";
 }
 
+// The parameters of a model.pt (torch::save) or of a training checkpoint (.dpt, checked
+// against its checksum first); the checkpoint's optimizer and RNG entries are not needed here.
+void read_parameters(torch::nn::Sequential& model, const std::string& path) {
+  if (std::filesystem::path(path).extension() != ".dpt") {
+    torch::load(model, path);
+    return;
+  }
+  const CheckpointFile file = parse_checkpoint(read_whole_file(path), path);
+  std::istringstream payload(std::string(file.payload.begin(), file.payload.end()));
+  torch::serialize::InputArchive archive;
+  archive.load_from(payload);
+  model->load(archive);
+}
+
 }  // namespace
 
 torch::nn::Sequential load_model(const std::string& model_name, const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) {
-    throw Error(path + ": no such checkpoint (`dptrain train --out-dir DIR` writes DIR/model.pt)");
+    throw Error(path + ": no such checkpoint (`dptrain train --out-dir DIR` writes DIR/model.pt, "
+                "--checkpoint-dir DIR writes DIR/ckpt-*.dpt)");
   }
   torch::nn::Sequential model = make_model(model_name);
   // torch::load replaces each parameter by the stored tensor whatever its shape, so a
@@ -30,7 +48,7 @@ torch::nn::Sequential load_model(const std::string& model_name, const std::strin
   std::map<std::string, std::vector<std::int64_t>> expected;
   for (const auto& p : model->named_parameters()) expected[p.key()] = p.value().sizes().vec();
   try {
-    torch::load(model, path);
+    read_parameters(model, path);
   } catch (const c10::Error& e) {
     throw Error(path + ": not a checkpoint of model '" + model_name + "' (" + first_line(e.msg()) +
                 "; pass --model if it was trained with another one)");

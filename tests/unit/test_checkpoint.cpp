@@ -6,6 +6,7 @@
 
 #include "../support/idx_files.h"
 #include "../support/synthetic.h"
+#include "dptrain/checkpoint/checkpointer.h"
 #include "dptrain/data/fashion_mnist.h"
 #include "dptrain/error.h"
 #include "dptrain/metrics/confusion.h"
@@ -42,6 +43,25 @@ TEST(Checkpoint, LoadsTheParametersThatWereSaved) {
   const auto a = saved->parameters(), b = loaded->parameters();
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << i;
+}
+
+TEST(Checkpoint, LoadsTheModelOfATrainingCheckpoint) {
+  const std::string dir = testing::scratch_dir("checkpoint-dpt");
+  torch::manual_seed(5);
+  torch::nn::Sequential saved = make_model("quickstart-mlp");
+  torch::optim::SGD optimizer(saved->parameters(), torch::optim::SGDOptions(0.1));
+  CheckpointInfo info;
+  info.position = {2, 17};
+  const std::string path = Checkpointer(dir, 2).save(saved, optimizer, info);
+  torch::manual_seed(6);
+  torch::nn::Sequential loaded = load_model("quickstart-mlp", path);
+  const auto a = saved->parameters(), b = loaded->parameters();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << i;
+  EXPECT_NE(error_of([&] { load_model("wide-mlp", path); }).find("not a checkpoint of model 'wide-mlp'"),
+            std::string::npos);
+  // A damaged training checkpoint is refused by its checksum before LibTorch reads it.
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 5);
+  EXPECT_NE(error_of([&] { load_model("quickstart-mlp", path); }).find(path + ": "), std::string::npos);
 }
 
 TEST(Checkpoint, RefusesCheckpointsOfOtherModels) {
