@@ -8,8 +8,17 @@ if [ "$1" = train ] && [ "${2:-}" = --help ]; then
   exit 0
 fi
 rank=${SLURM_PROCID:?}
-trap 'echo "$(hostname) $rank" > "$FAKE_DPTRAIN_DIR/usr1.$rank"; exit 75' USR1
+# Like dptrain, USR1 and TERM both mean "checkpoint and stop" (srun sends TERM to the ranks
+# that are left once one has exited); later signals are ignored while stopping.
+stop() {
+  trap '' USR1 TERM
+  echo "$(hostname) $rank" > "$FAKE_DPTRAIN_DIR/$1.$rank"
+  exit 75
+}
+trap 'stop usr1' USR1
+trap 'stop term' TERM
 printf '%s\n' "$@" > "$FAKE_DPTRAIN_DIR/args.$rank"
 touch "$FAKE_DPTRAIN_DIR/running.$rank"
-for _ in $(seq 600); do sleep 0.1; done
+# `wait` returns as soon as a trapped signal arrives; a foreground sleep would delay the trap.
+for _ in $(seq 600); do sleep 0.1 & wait $!; done
 exit 1  # never signalled
