@@ -31,11 +31,16 @@ std::vector<std::vector<torch::Tensor>> plan_buckets(const std::vector<torch::Te
 
 GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters, Communicator& comm,
                            GradientSyncOptions options)
-    : comm_(comm), precision_(options.precision) {
+    : GradientSync(parameters, make_host_transport(comm, options.precision, options.overlap),
+                   options) {}
+
+GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters,
+                           std::unique_ptr<BucketTransport> transport, GradientSyncOptions options)
+    : transport_(std::move(transport)),
+      overlap_(options.overlap && transport_->launches_during_backward()) {
   std::int64_t total = 0;
   for (const auto& p : parameters) total += p.numel();
-  torch::Tensor memory = torch::from_blob(comm_.reduction_buffer(static_cast<std::size_t>(total)),
-                                          {total}, torch::kFloat);
+  torch::Tensor memory = transport_->allocate(total);
   const auto plan = plan_buckets(parameters, options.bucket_bytes);
   std::int64_t used = 0;
   for (const auto& members : plan) {
@@ -54,10 +59,7 @@ GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters, Communi
     bucket_parameters_.push_back(static_cast<int>(members.size()));
   }
   missing_ = std::make_unique<std::atomic<int>[]>(buckets_.size());
-  if (options.overlap && comm_.size() > 1 && comm_.supports_background_collectives()) {
-    thread_ = std::make_unique<CommunicationThread>();
-    install_hooks(plan);
-  }
+  if (overlap_) install_hooks(plan);
   zero_grad();
 }
 
@@ -95,26 +97,16 @@ void GradientSync::launch_ready_buckets() {
   // Launch strictly in index order so that every rank issues the same collectives in the
   // same sequence, whatever order its hooks fire in.
   while (next_launch_ < buckets_.size() && missing_[next_launch_] <= 0) {
-    const std::size_t bucket = next_launch_++;
-    thread_->post([this, bucket] { reduce_bucket(bucket); });
+    transport_->launch(buckets_[next_launch_++]);
   }
-}
-
-void GradientSync::reduce_bucket(std::size_t bucket) {
-  torch::Tensor& flat = buckets_[bucket];
-  comm_.allreduce_sum(flat.data_ptr<float>(), static_cast<std::size_t>(flat.numel()), precision_);
 }
 
 void GradientSync::finish() {
   const auto start = std::chrono::steady_clock::now();
-  if (thread_) {
-    launched_during_backward_ = next_launch_;
-    for (std::size_t b = 0; b < buckets_.size(); ++b) missing_[b] = 0;
-    launch_ready_buckets();
-    thread_->wait();
-  } else {
-    for (std::size_t b = 0; b < buckets_.size(); ++b) reduce_bucket(b);
-  }
+  launched_during_backward_ = next_launch_;
+  for (std::size_t b = 0; b < buckets_.size(); ++b) missing_[b] = 0;
+  launch_ready_buckets();
+  transport_->wait();
   wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 

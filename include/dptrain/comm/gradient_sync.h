@@ -1,17 +1,20 @@
 // Sums gradients across ranks before every optimizer step.
 //
 // Each parameter's gradient is a view into one of a few flat buckets, all carved from the
-// communicator's reduction buffer, so backward writes straight into the memory that is
-// reduced: one allreduce per bucket, no copies, never one call per parameter. Buckets are
-// filled in reverse parameter order, the order in which backward produces gradients.
+// memory of a BucketTransport (the communicator's reduction buffer on CPU, GPU memory on CUDA),
+// so backward writes straight into the memory that is reduced: one reduction per bucket, no
+// copies, never one call per parameter. Buckets are filled in reverse parameter order, the
+// order in which backward produces gradients.
 //
 // With overlap, a hook on each parameter's gradient accumulator counts the gradients still
-// missing from its bucket; a complete bucket goes to the communication thread at once, while
-// backward computes the earlier layers. Buckets are always reduced in index order, the same on
-// every rank, and by the same code as without overlap, so both paths give identical bits.
+// missing from its bucket; a complete bucket is launched at once (to the communication thread,
+// or onto NCCL's stream), while backward computes the earlier layers. Buckets are always
+// launched in index order, the same on every rank, and reduced by the same code as without
+// overlap, so both paths give identical bits.
 //
-// The trainer weights each rank's loss by its share of the step's global batch, so the sum of
-// the ranks' gradients is the gradient of the mean loss over the global batch.
+// The trainer weights each rank's loss by its share of the step's global batch (times the
+// ranks when the transport averages), so the reduced gradient is the gradient of the mean loss
+// over the global batch.
 #pragma once
 
 #include <torch/torch.h>
@@ -20,7 +23,7 @@
 #include <memory>
 #include <vector>
 
-#include "dptrain/comm/communication_thread.h"
+#include "dptrain/comm/bucket_transport.h"
 #include "dptrain/comm/communicator.h"
 
 namespace dptrain {
@@ -33,8 +36,13 @@ struct GradientSyncOptions {
 
 class GradientSync {
  public:
+  // CPU buckets reduced by `comm` (make_host_transport).
   GradientSync(const std::vector<torch::Tensor>& parameters, Communicator& comm,
                GradientSyncOptions options);
+  // Buckets of `options.bucket_bytes` held and reduced by `transport`; `options.overlap` asks
+  // for launches during backward where the transport can take them.
+  GradientSync(const std::vector<torch::Tensor>& parameters,
+               std::unique_ptr<BucketTransport> transport, GradientSyncOptions options);
   ~GradientSync();
 
   // Zeroes every gradient (the buckets are the gradients) and arms the bucket counters.
@@ -47,7 +55,9 @@ class GradientSync {
 
   std::size_t bucket_count() const { return buckets_.size(); }
   std::size_t bucket_elements(std::size_t bucket) const;
-  bool overlapping() const { return thread_ != nullptr; }
+  bool overlapping() const { return overlap_; }
+  // Whether the buckets end as the mean over ranks rather than their sum.
+  bool averages() const { return transport_->averages(); }
   // Buckets of the last step that went to the communication thread during backward.
   std::size_t launched_during_backward() const { return launched_during_backward_; }
   // Seconds the training thread spent in finish(), i.e. waiting for communication.
@@ -58,17 +68,15 @@ class GradientSync {
   void install_hooks(const std::vector<std::vector<torch::Tensor>>& plan);
   void gradient_ready(std::size_t bucket);
   void launch_ready_buckets();
-  void reduce_bucket(std::size_t bucket);
 
-  Communicator& comm_;
-  TransportPrecision precision_;
+  std::unique_ptr<BucketTransport> transport_;
+  bool overlap_ = false;
   std::vector<torch::Tensor> buckets_;
   std::vector<int> bucket_parameters_;                 // parameters per bucket
   std::unique_ptr<std::atomic<int>[]> missing_;        // gradients not yet produced, per bucket
   std::size_t next_launch_ = 0;                        // buckets launch in index order
   std::size_t launched_during_backward_ = 0;
   std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;  // keeps hooks alive
-  std::unique_ptr<CommunicationThread> thread_;
   double wait_seconds_ = 0.0;
 };
 

@@ -1,0 +1,93 @@
+#include "dptrain/comm/bucket_transport.h"
+
+#include "dptrain/comm/communication_thread.h"
+
+namespace dptrain {
+namespace {
+
+void reduce_in_place(Communicator& comm, const torch::Tensor& bucket, TransportPrecision precision) {
+  comm.allreduce_sum(bucket.data_ptr<float>(), static_cast<std::size_t>(bucket.numel()), precision);
+}
+
+class HostTransport : public BucketTransport {
+ public:
+  HostTransport(Communicator& comm, TransportPrecision precision, bool overlap)
+      : comm_(comm), precision_(precision) {
+    if (overlap && comm.size() > 1 && comm.supports_background_collectives()) {
+      thread_ = std::make_unique<CommunicationThread>();
+    }
+  }
+
+  torch::Tensor allocate(std::int64_t elements) override {
+    return torch::from_blob(comm_.reduction_buffer(static_cast<std::size_t>(elements)), {elements},
+                            torch::kFloat);
+  }
+
+  bool launches_during_backward() const override { return thread_ != nullptr; }
+
+  void launch(const torch::Tensor& bucket) override {
+    if (!thread_) {
+      reduce_in_place(comm_, bucket, precision_);
+      return;
+    }
+    thread_->post([this, bucket] { reduce_in_place(comm_, bucket, precision_); });
+  }
+
+  void wait() override {
+    if (thread_) thread_->wait();
+  }
+
+ private:
+  Communicator& comm_;
+  TransportPrecision precision_;
+  std::unique_ptr<CommunicationThread> thread_;
+};
+
+class StagedTransport : public BucketTransport {
+ public:
+  StagedTransport(Communicator& comm, torch::Device device, TransportPrecision precision)
+      : comm_(comm), device_(device), precision_(precision) {}
+
+  torch::Tensor allocate(std::int64_t elements) override {
+    host_ = torch::from_blob(comm_.reduction_buffer(static_cast<std::size_t>(elements)), {elements},
+                             torch::kFloat);
+    device_memory_ = torch::zeros({elements}, torch::TensorOptions().device(device_));
+    return device_memory_;
+  }
+
+  bool launches_during_backward() const override { return false; }
+
+  void launch(const torch::Tensor& bucket) override {
+    // The bucket is a view into device_memory_; its twin in host memory sits at the same offset.
+    const std::int64_t offset =
+        (static_cast<const char*>(bucket.data_ptr()) - static_cast<const char*>(device_memory_.data_ptr())) /
+        static_cast<std::int64_t>(sizeof(float));
+    torch::Tensor host = host_.narrow(0, offset, bucket.numel());
+    host.copy_(bucket);  // waits for the GPU: the gradients are complete
+    reduce_in_place(comm_, host, precision_);
+    bucket.copy_(host);
+  }
+
+  void wait() override {}
+
+ private:
+  Communicator& comm_;
+  torch::Device device_;
+  TransportPrecision precision_;
+  torch::Tensor host_;
+  torch::Tensor device_memory_;
+};
+
+}  // namespace
+
+std::unique_ptr<BucketTransport> make_host_transport(Communicator& comm, TransportPrecision precision,
+                                                     bool overlap) {
+  return std::make_unique<HostTransport>(comm, precision, overlap);
+}
+
+std::unique_ptr<BucketTransport> make_staged_transport(Communicator& comm, torch::Device device,
+                                                       TransportPrecision precision) {
+  return std::make_unique<StagedTransport>(comm, device, precision);
+}
+
+}  // namespace dptrain
