@@ -1,6 +1,8 @@
 // dptrain: data-parallel training of LibTorch models across MPI ranks.
 //
 // Every failure ends as one line "dptrain: error: ..." and a non-zero exit on every rank.
+#include <torch/version.h>
+
 #include <iostream>
 #include <map>
 
@@ -8,10 +10,15 @@
 #include "cli/errors.h"
 #include "cli/launcher.h"
 #include "dptrain/comm/fail_together.h"
+#include "dptrain/gpu/cuda_training.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"dptrain: data-parallel training of LibTorch models across MPI ranks"};
   app.require_subcommand(1);
+  // What a bug report or a job log needs to know about this build.
+  app.set_version_flag("--version", std::string("dptrain ") + DPTRAIN_VERSION + ", LibTorch " +
+                                        TORCH_VERSION + ", GPU training (CUDA, NCCL): " +
+                                        (dptrain::built_with_cuda() ? "yes" : "no"));
   const std::map<std::string, dptrain::CommandRunner> commands = {
       {"convert", dptrain::add_convert_command(app)},
       {"train", dptrain::add_train_command(app)},

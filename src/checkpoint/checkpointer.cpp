@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "dptrain/error.h"
+#include "dptrain/model/checkpoint.h"
 
 namespace dptrain {
 namespace {
@@ -63,7 +64,7 @@ std::string Checkpointer::save(torch::nn::Sequential& model, torch::optim::Optim
                                const CheckpointInfo& info) {
   fs::create_directories(dir_);
   torch::serialize::OutputArchive archive;
-  model->save(archive);
+  cpu_copy(model)->save(archive);
   torch::serialize::OutputArchive optimizer_archive;
   optimizer.save(optimizer_archive);
   archive.write("optimizer", optimizer_archive);
@@ -115,8 +116,10 @@ CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Sequential& m
   const CheckpointInfo info = info_from_header(file.header, path);
   try {
     std::istringstream payload(std::string(file.payload.begin(), file.payload.end()));
+    // Loaded straight onto the model's device: loading replaces each parameter's storage by
+    // the stored tensor's, which must not move the model off its GPU.
     torch::serialize::InputArchive archive;
-    archive.load_from(payload);
+    archive.load_from(payload, model->parameters().front().device());
     model->load(archive);
     torch::serialize::InputArchive optimizer_archive;
     archive.read("optimizer", optimizer_archive);

@@ -16,6 +16,7 @@
 #include "dptrain/data/hdf5_dataset.h"
 #include "dptrain/data/shard.h"
 #include "dptrain/error.h"
+#include "dptrain/gpu/cuda_training.h"
 #include "dptrain/metrics/progress.h"
 #include "dptrain/metrics/reporters.h"
 #include "dptrain/model/registry.h"
@@ -69,6 +70,21 @@ void bind_options(TrainCommand& t) {
                  "Threads per rank for LibTorch and BLAS together (default: SLURM_CPUS_PER_TASK, "
                  "then OMP_NUM_THREADS, then 1)")
       ->capture_default_str();
+  cmd.add_option("--device", c.device,
+                 "cpu, or cuda: each rank trains on GPU (rank within the node) mod (GPUs it sees), "
+                 "its shard copied there once")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  cmd.add_option("--backend", c.backend,
+                 "What averages gradients: mpi (CPU memory; on cuda staged through it, so ranks "
+                 "may share a GPU), nccl (GPU memory, one GPU per rank); auto: nccl on cuda, else mpi")
+      ->check(CLI::IsMember({"auto", "mpi", "nccl"}))
+      ->capture_default_str();
+  cmd.add_option("--cuda-graphs", c.cuda_graphs,
+                 "Record a full training step once as a CUDA graph and replay it (no launch "
+                 "overhead): on, off; auto: on with cuda where the backend allows (nccl, or 1 rank)")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->capture_default_str();
   cmd.add_option("--bucket-mb", c.bucket_mb, "Gradient bucket size in MiB")->capture_default_str();
   cmd.add_option("--grad-dtype", c.grad_dtype,
                  "Precision gradients travel in between processes: fp32 (exact), bf16 or fp16 "
@@ -113,6 +129,8 @@ struct Setup {
 Setup prepare(const TrainConfig& c, ProgressMode progress, Communicator& comm) {
   Setup s;
   make_model(c.model);  // fails early for an unknown name
+  if (c.device == "cuda") cuda_device_of_local_rank(comm.local_rank());  // fails early without a GPU
+  uses_cuda_graphs(c, comm.size());  // fails early for --cuda-graphs on where graphs cannot be
   s.train_samples = split_length(c.data, "train");
   if (s.train_samples < comm.size()) {
     throw Error(c.data + ": " + std::to_string(s.train_samples) + " training samples for " +
@@ -137,10 +155,17 @@ Setup prepare(const TrainConfig& c, ProgressMode progress, Communicator& comm) {
   return s;
 }
 
-void print_configuration(const TrainCommand& t, const Communicator& comm, std::int64_t steps) {
+std::string where_it_runs(const TrainConfig& c, const Trainer& trainer) {
+  if (!trainer.device().is_cuda()) return "CPU";
+  return "GPU " + trainer.device().str() + " on rank 0, gradients averaged by " + effective_backend(c) +
+         ", CUDA graphs " + (trainer.uses_graphs() ? "on" : "off");
+}
+
+void print_configuration(const TrainCommand& t, const Communicator& comm, const Trainer& trainer) {
   std::cout << "# dptrain train: " << comm.size() << " ranks x " << t.config.threads
             << " threads, global batch " << t.config.batch_size * comm.size() << ", "
-            << steps << " steps per epoch\n"
+            << trainer.steps_per_epoch() << " steps per epoch, on " << where_it_runs(t.config, trainer)
+            << "\n"
             << t.cmd->config_to_str(true, false) << std::flush;
 }
 
@@ -207,7 +232,7 @@ int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup) {
   if (t.config.collective_timeout > 0) comm.enable_watchdog(t.config.collective_timeout);
   install_stop_signal_handlers();
   if (comm.rank() == 0) {
-    print_configuration(t, comm, trainer.steps_per_epoch());
+    print_configuration(t, comm, trainer);
     if (!resumed.warning.empty()) std::cerr << "dptrain: warning: " << resumed.warning << std::endl;
     if (!resumed.note.empty()) std::cout << "# " << resumed.note << std::endl;
   }
@@ -235,6 +260,7 @@ int run_train(TrainCommand& t, int argc, char** argv) {
   if (!t.config_file.empty()) apply_config_file(*t.cmd, t.config_file);
   t.config.lr_scaling = t.lr_scaling == "linear" ? LrScaling::linear : LrScaling::none;
   validate(t.config);
+  if (t.config.device == "cuda") require_cuda_build();
   set_thread_count(t.config.threads);
   MpiSession mpi(&argc, &argv);
   MpiCommunicator comm;

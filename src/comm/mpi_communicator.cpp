@@ -129,6 +129,11 @@ void MpiCommunicator::broadcast(float* values, std::size_t count, int root) {
   }
 }
 
+void MpiCommunicator::broadcast_bytes(void* data, std::size_t bytes, int root) {
+  Watched watched(*this, "broadcast");
+  DPTRAIN_MPI_CHECK(MPI_Bcast(data, static_cast<int>(bytes), MPI_BYTE, root, comm_));
+}
+
 void MpiCommunicator::allgather(const double* values, std::size_t count, double* out) {
   Watched watched(*this, "allgather");
   DPTRAIN_MPI_CHECK(MPI_Allgather(values, static_cast<int>(count), MPI_DOUBLE, out,

@@ -1,5 +1,6 @@
 #include "dptrain/config/config.h"
 
+#include <initializer_list>
 #include <sstream>
 
 #include "dptrain/checkpoint/checkpoint_schedule.h"
@@ -17,7 +18,47 @@ void require(bool ok, const char* option, const char* expectation, const T& valu
   throw Error(text.str());
 }
 
+bool is_one_of(const std::string& value, std::initializer_list<const char*> choices) {
+  for (const char* choice : choices) {
+    if (value == choice) return true;
+  }
+  return false;
+}
+
+void validate_device(const TrainConfig& c) {
+  require(is_one_of(c.device, {"cpu", "cuda"}), "--device", "cpu or cuda", c.device);
+  require(is_one_of(c.backend, {"auto", "mpi", "nccl"}), "--backend", "auto, mpi or nccl", c.backend);
+  require(is_one_of(c.cuda_graphs, {"auto", "on", "off"}), "--cuda-graphs", "auto, on or off",
+          c.cuda_graphs);
+  if (c.backend == "nccl" && c.device != "cuda") {
+    throw Error("--backend nccl needs --device cuda: NCCL averages gradients in GPU memory");
+  }
+  if (c.cuda_graphs == "on" && c.device != "cuda") {
+    throw Error("--cuda-graphs on needs --device cuda");
+  }
+  if (effective_backend(c) == "nccl" && c.grad_dtype != "fp32") {
+    throw Error("--grad-dtype " + c.grad_dtype + " is for the mpi backend; NCCL averages fp32 "
+                "gradients (use --backend mpi, or --grad-dtype fp32)");
+  }
+}
+
 }  // namespace
+
+std::string effective_backend(const TrainConfig& c) {
+  if (c.backend != "auto") return c.backend;
+  return c.device == "cuda" ? "nccl" : "mpi";
+}
+
+bool uses_cuda_graphs(const TrainConfig& c, int ranks) {
+  if (c.device != "cuda" || c.cuda_graphs == "off") return false;
+  // Averaging through host memory waits for the GPU, which a graph cannot record.
+  if (ranks == 1 || effective_backend(c) == "nccl") return true;
+  if (c.cuda_graphs == "on") {
+    throw Error("--cuda-graphs on: steps that average through MPI (--backend mpi with several "
+                "ranks) cannot be recorded as a CUDA graph; use --backend nccl or --cuda-graphs auto");
+  }
+  return false;
+}
 
 void validate(const TrainConfig& c) {
   if (c.data.empty()) throw Error("--data is required: the HDF5 file written by `dptrain convert`");
@@ -28,6 +69,7 @@ void validate(const TrainConfig& c) {
   require(c.threads >= 1, "--threads", "at least 1", c.threads);
   require(c.bucket_mb > 0.0, "--bucket-mb", "positive", c.bucket_mb);
   parse_transport_precision(c.grad_dtype);
+  validate_device(c);
   parse_checkpoint_every(c.checkpoint_every);
   require(c.keep_checkpoints >= 1, "--keep-checkpoints", "at least 1", c.keep_checkpoints);
   require(c.collective_timeout >= 0, "--collective-timeout", "zero (off) or positive",

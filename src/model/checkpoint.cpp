@@ -64,4 +64,10 @@ torch::nn::Sequential load_model(const std::string& model_name, const std::strin
   return model;
 }
 
+torch::nn::Sequential cpu_copy(const torch::nn::Sequential& model) {
+  if (model->parameters().front().is_cpu()) return model;
+  return torch::nn::Sequential(
+      std::dynamic_pointer_cast<torch::nn::SequentialImpl>(model->clone(torch::Device(torch::kCPU))));
+}
+
 }  // namespace dptrain

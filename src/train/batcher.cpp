@@ -5,14 +5,15 @@
 
 namespace dptrain {
 
-Batcher::Batcher(const Shard& shard, std::int64_t batch_size)
+Batcher::Batcher(const Shard& shard, std::int64_t batch_size, torch::Device device)
     : batch_size_(batch_size), shard_begin_(shard.begin) {
-  // from_blob does not copy: the batcher reads the shard's own buffer.
+  // from_blob does not copy: on the CPU the batcher reads the shard's own buffer.
   images_ = torch::from_blob(const_cast<std::uint8_t*>(shard.images.data()),
-                             {shard.count, 1, kImageSide, kImageSide}, torch::kUInt8);
+                             {shard.count, 1, kImageSide, kImageSide}, torch::kUInt8)
+                .to(device);
   labels_ = torch::from_blob(const_cast<std::uint8_t*>(shard.labels.data()), {shard.count},
                              torch::kUInt8)
-                .to(torch::kLong);
+                .to(device, torch::kLong);
 }
 
 void Batcher::start_epoch(bool shuffle, std::uint64_t seed, int epoch) {
@@ -21,21 +22,24 @@ void Batcher::start_epoch(bool shuffle, std::uint64_t seed, int epoch) {
     return;
   }
   std::vector<std::int64_t> order = epoch_order(shard_size(), true, seed, epoch, shard_begin_);
-  order_ = torch::tensor(order, torch::kLong);
+  order_ = torch::tensor(order, torch::kLong).to(images_.device());
 }
 
-Batch Batcher::batch(std::int64_t step) const {
+Batch Batcher::batch(std::int64_t step) const { return convert(raw_batch(step)); }
+
+RawBatch Batcher::raw_batch(std::int64_t step) const {
   const ShardRange range = batch_range(shard_size(), step, batch_size_);
   if (!order_.defined()) {
-    return convert(images_.narrow(0, range.begin, range.count),
-                   labels_.narrow(0, range.begin, range.count));
+    return {images_.narrow(0, range.begin, range.count), labels_.narrow(0, range.begin, range.count)};
   }
   const torch::Tensor picks = order_.narrow(0, range.begin, range.count);
-  return convert(images_.index_select(0, picks), labels_.index_select(0, picks));
+  return {images_.index_select(0, picks), labels_.index_select(0, picks)};
 }
 
-Batch Batcher::convert(const torch::Tensor& images, const torch::Tensor& labels) const {
-  return Batch{images.to(torch::kFloat).div_(255.0f), labels};
+Batch Batcher::convert(const RawBatch& raw) {
+  // uint8 divided by a float: the conversion and the division in one pass (one GPU kernel),
+  // with ToTensor's arithmetic, x / 255 in float.
+  return Batch{torch::div(raw.images, 255.0f), raw.labels};
 }
 
 }  // namespace dptrain

@@ -9,19 +9,23 @@ Evaluation evaluate(torch::nn::Sequential& model, const Shard& shard, Communicat
   constexpr std::int64_t kEvalBatch = 1000;
   torch::NoGradGuard no_grad;
   model->eval();
-  Batcher batcher(shard, kEvalBatch);
-  double totals[3] = {0.0, 0.0, 0.0};  // loss sum, correct, samples
+  // Where the model is; on a GPU the sums stay there until the end, so nothing waits per batch.
+  const torch::Device device = model->parameters().front().device();
+  Batcher batcher(shard, kEvalBatch, device);
+  torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
+  torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device));
   for (std::int64_t step = 0; step * kEvalBatch < shard.count; ++step) {
     const Batch batch = batcher.batch(step);
     const torch::Tensor logits = model->forward(batch.images);
-    totals[0] += torch::nn::functional::cross_entropy(
-                     logits, batch.labels,
-                     torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                     .item<double>();
-    totals[1] += logits.argmax(1).eq(batch.labels).sum().item<double>();
-    totals[2] += static_cast<double>(batch.size());
+    loss_sum += torch::nn::functional::cross_entropy(
+                    logits, batch.labels,
+                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .to(torch::kDouble);
+    correct += logits.argmax(1).eq(batch.labels).sum();
   }
   model->train();
+  double totals[3] = {loss_sum.item<double>(), correct.item<double>(),
+                      static_cast<double>(shard.count)};  // loss sum, correct, samples
   comm.allreduce_sum(totals, 3);
   Evaluation result;
   result.samples = static_cast<std::int64_t>(totals[2]);

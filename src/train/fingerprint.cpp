@@ -40,7 +40,8 @@ std::string job_fingerprint(const TrainConfig& c, torch::nn::Sequential& model,
   out << training_fingerprint(c, model, train_samples) << "ranks=" << ranks
       << "\nsteps_per_epoch=" << steps_per_epoch << "\nglobal_batch=" << c.batch_size * ranks
       << "\nepochs=" << c.epochs << "\ngrad-dtype=" << c.grad_dtype
-      << "\nbucket-mb=" << c.bucket_mb << "\nbuild=" << DPTRAIN_VERSION << " " << __DATE__ << " "
+      << "\nbucket-mb=" << c.bucket_mb << "\ndevice=" << c.device
+      << "\nbackend=" << effective_backend(c) << "\ncuda-graphs=" << c.cuda_graphs << "\nbuild=" << DPTRAIN_VERSION << " " << __DATE__ << " "
       << __TIME__ << "\n";
   return out.str();
 }

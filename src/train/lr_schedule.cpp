@@ -9,4 +9,8 @@ double learning_rate(const TrainConfig& config, int ranks, double epochs_done) {
   return config.lr + (target - config.lr) * (epochs_done / config.warmup_epochs);
 }
 
+bool learning_rate_settled(const TrainConfig& config, int ranks, double epochs_done) {
+  return config.lr_scaling == LrScaling::none || ranks == 1 || epochs_done >= config.warmup_epochs;
+}
+
 }  // namespace dptrain

@@ -10,17 +10,39 @@
 #include <thread>
 
 #include "dptrain/data/atomic_file.h"
+#include "dptrain/data/fashion_mnist.h"
 #include "dptrain/data/shard.h"
 #include "dptrain/error.h"
-#include "dptrain/train/fingerprint.h"
+#include "dptrain/model/checkpoint.h"
 #include "dptrain/model/registry.h"
+#include "dptrain/train/fingerprint.h"
 #include "dptrain/train/evaluate.h"
 #include "dptrain/train/lr_schedule.h"
 
 namespace dptrain {
+
+// Adds the time since the previous lap to one phase of the step breakdown.
+class PhaseClock {
+ public:
+  void lap(double& phase) {
+    const auto now = std::chrono::steady_clock::now();
+    phase += std::chrono::duration<double>(now - mark_).count();
+    mark_ = now;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point mark_ = std::chrono::steady_clock::now();
+};
+
 namespace {
 
 constexpr double kBytesPerMb = 1024.0 * 1024.0;
+// Reading the loss back makes the host wait for the GPU, which must run ahead of it to be fast:
+// on a GPU the loss is read (and checked for NaN) every this many steps and at the epoch's end.
+constexpr std::int64_t kGpuStepsPerLossCheck = 200;
+// Eager steps on the graph's stream before it is captured, so that cuBLAS and the autograd
+// engine set up their handles and gradients outside the graph (as PyTorch advises).
+constexpr int kGraphWarmUps = 3;
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -42,6 +64,29 @@ Spread gather_peak_rss_mb(Communicator& comm) {
   return spread_of(all);
 }
 
+torch::Device training_device(const TrainConfig& config, Communicator& comm) {
+  if (config.device != "cuda") return torch::kCPU;
+  return cuda_device_of_local_rank(comm.local_rank());
+}
+
+std::unique_ptr<BucketTransport> make_transport(const TrainConfig& config, Communicator& comm,
+                                                torch::Device device) {
+  const TransportPrecision precision = parse_transport_precision(config.grad_dtype);
+  if (device.is_cpu()) return make_host_transport(comm, precision, config.overlap);
+  if (effective_backend(config) == "nccl") return make_nccl_transport(comm, device);
+  return make_staged_transport(comm, device, precision);
+}
+
+void check_finite(double loss, int epoch, std::int64_t step, bool deferred) {
+  if (std::isfinite(loss)) return;
+  throw Error("training diverged: loss is " + std::to_string(loss) + " at epoch " +
+              std::to_string(epoch + 1) + (deferred ? " by step " : " step ") + std::to_string(step) +
+              (deferred ? " (on a GPU the loss is checked every " +
+                              std::to_string(kGpuStepsPerLossCheck) + " steps)"
+                        : "") +
+              " (try a smaller --lr)");
+}
+
 }  // namespace
 
 Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& train,
@@ -51,12 +96,16 @@ Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& tra
       test_(test),
       train_samples_(train_samples),
       steps_per_epoch_(dptrain::steps_per_epoch(train_samples, comm.size(), config.batch_size)),
-      batcher_(train, config.batch_size) {
+      device_(training_device(config, comm)),
+      batcher_(train, config.batch_size, device_) {
   torch::manual_seed(config.seed);
+  // Built and broadcast on the CPU, so a GPU run starts from the same parameters as a CPU run.
   model_ = make_model(config.model);
   // Every rank seeds identically, but a broadcast makes identical starts a guarantee rather
   // than a consequence of identical libraries on every node.
   broadcast_parameters(model_->parameters(), comm_);
+  model_->to(device_);
+  parameters_ = model_->parameters();
   GradientSyncOptions sync_options;
   sync_options.bucket_bytes = static_cast<std::size_t>(config.bucket_mb * kBytesPerMb);
   sync_options.overlap = config.overlap;
@@ -64,7 +113,17 @@ Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& tra
   // Alone, there is nothing to sum: gradients stay LibTorch's own, which backward creates
   // without zeroing and accumulating, as in a plain PyTorch loop.
   if (comm_.size() > 1) {
-    sync_ = std::make_unique<GradientSync>(model_->parameters(), comm_, sync_options);
+    sync_ = std::make_unique<GradientSync>(model_->parameters(), make_transport(config, comm_, device_),
+                                           sync_options);
+  }
+  const auto scalar = torch::TensorOptions().dtype(torch::kDouble).device(device_);
+  epoch_loss_ = torch::zeros({}, scalar);
+  if (device_.is_cuda()) loss_check_every_ = kGpuStepsPerLossCheck;
+  if (uses_cuda_graphs(config, comm_.size())) {
+    graph_ = make_step_graph(device_);
+    graph_images_ = torch::zeros({config.batch_size, 1, kImageSide, kImageSide},
+                                 torch::TensorOptions().dtype(torch::kUInt8).device(device_));
+    graph_labels_ = torch::zeros({config.batch_size}, torch::TensorOptions().dtype(torch::kLong).device(device_));
   }
   optimizer_ = std::make_unique<torch::optim::SGD>(model_->parameters(),
                                                    torch::optim::SGDOptions(config.lr));
@@ -119,49 +178,100 @@ void Trainer::hang_if_asked(std::int64_t steps_done) const {
   }
 }
 
-double Trainer::train_step(int epoch, std::int64_t step) {
+void Trainer::train_step(int epoch, std::int64_t step) {
   hang_if_asked(steps_done_);
   comm_.set_position(epoch, step);
-  auto mark = std::chrono::steady_clock::now();
-  auto lap = [&mark](double& phase) {
-    const auto now = std::chrono::steady_clock::now();
-    phase += std::chrono::duration<double>(now - mark).count();
-    mark = now;
-  };
+  PhaseClock clock;
   const double progress = epoch + static_cast<double>(step) / steps_per_epoch_;
-  set_learning_rate(*optimizer_, learning_rate(config_, comm_.size(), progress));
-  const Batch batch = batcher_.batch(step);
+  const double lr = learning_rate(config_, comm_.size(), progress);
+  set_learning_rate(*optimizer_, lr);
+  const RawBatch batch = batcher_.raw_batch(step);
+  const std::int64_t local = batch.labels.size(0);
+  const std::int64_t global = global_batch_samples(train_samples_, comm_.size(), config_.batch_size, step);
+  // Weighting the loss by this rank's share of the global batch makes the sum of the ranks'
+  // gradients the gradient of the global batch's mean loss, at no cost: autograd applies the
+  // factor once, to the [batch, 10] gradient of the loss. On one rank it is exactly 1. A
+  // transport that averages divides by the ranks, which the weight makes up for.
+  double weight = static_cast<double>(local) / static_cast<double>(global);
+  if (sync_ && sync_->averages()) weight *= comm_.size();
+  clock.lap(phases_.data);
+  if (graph_ && graph_usable(local, global, progress, lr)) {
+    graph_step(batch, weight, lr);
+    clock.lap(phases_.forward);  // one launch for the whole step; the GPU's time shows where the host waits
+  } else {
+    compute_step(batch, weight, lr, phases_, clock);
+  }
+}
+
+void Trainer::compute_step(const RawBatch& raw, double weight, double lr, PhaseSeconds& phases,
+                           PhaseClock& clock) {
   if (sync_) {
     sync_->zero_grad();
   } else {
-    for (auto& p : model_->parameters()) p.mutable_grad().reset();
+    // Backward creates the gradients, as in a plain PyTorch loop. (Inside a CUDA graph they are
+    // allocated once, at capture, in the graph's own memory, and rewritten by every replay.)
+    for (auto& p : parameters_) p.mutable_grad().reset();
   }
-  lap(phases_.data);
-  double loss_sum = 0.0;
-  if (batch.size() > 0) {
-    torch::Tensor loss =
-        torch::nn::functional::cross_entropy(model_->forward(batch.images), batch.labels);
-    lap(phases_.forward);
-    // Weighting the loss by this rank's share of the global batch makes the sum of the ranks'
-    // gradients the gradient of the global batch's mean loss, at no cost: autograd applies
-    // the factor once, to the [batch, 10] gradient of the loss. On one rank it is exactly 1.
-    const std::int64_t global =
-        global_batch_samples(train_samples_, comm_.size(), config_.batch_size, step);
-    (loss * (static_cast<double>(batch.size()) / static_cast<double>(global))).backward();
-    const double value = loss.item<double>();
-    if (!std::isfinite(value)) {
-      throw Error("training diverged: loss is " + std::to_string(value) + " at epoch " +
-                  std::to_string(epoch + 1) + " step " + std::to_string(step) +
-                  " (try a smaller --lr)");
-    }
-    loss_sum = value * static_cast<double>(batch.size());
-    lap(phases_.backward);
+  clock.lap(phases.data);
+  const std::int64_t samples = raw.labels.size(0);
+  if (samples > 0) {
+    const Batch batch = Batcher::convert(raw);
+    torch::Tensor loss = torch::nn::functional::cross_entropy(model_->forward(batch.images), batch.labels);
+    clock.lap(phases.forward);
+    // A weight of exactly 1 (one rank, full batches) needs no multiplication: one kernel less.
+    (weight == 1.0 ? loss : loss * weight).backward();
+    epoch_loss_.add_(loss.detach(), static_cast<double>(samples));
+    clock.lap(phases.backward);
   }
   if (sync_) sync_->finish();
-  lap(phases_.communication);
-  optimizer_->step();
-  lap(phases_.optimizer);
-  return loss_sum;
+  clock.lap(phases.communication);
+  update_parameters(lr);
+  clock.lap(phases.optimizer);
+}
+
+void Trainer::update_parameters(double lr) {
+  // Plain SGD, p -= lr * grad, as LibTorch's SGD does it without momentum or weight decay, but
+  // as one multi-tensor operation: a GPU runs one kernel for all parameters instead of one
+  // each, and a CPU the same loop as SGD.
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> grads;
+  grads.reserve(parameters_.size());
+  for (const auto& p : parameters_) grads.push_back(p.grad());
+  at::_foreach_add_(parameters_, grads, -lr);
+}
+
+bool Trainer::graph_usable(std::int64_t local, std::int64_t global, double progress, double lr) const {
+  // A graph replays fixed shapes, a fixed loss weight and a fixed learning rate: full batches on
+  // every rank after the warm-up ramp.
+  return local == config_.batch_size && global == config_.batch_size * comm_.size() &&
+         learning_rate_settled(config_, comm_.size(), progress) && (!graph_captured_ || lr == graph_lr_);
+}
+
+void Trainer::graph_step(const RawBatch& batch, double weight, double lr) {
+  graph_images_.copy_(batch.images);
+  graph_labels_.copy_(batch.labels);
+  const RawBatch inputs{graph_images_, graph_labels_};
+  PhaseSeconds ignored;  // the phases of a recorded step are not the host's to time
+  PhaseClock clock;
+  const auto step = [&] { compute_step(inputs, weight, lr, ignored, clock); };
+  if (graph_warm_ups_ < kGraphWarmUps) {
+    graph_->warm_up(step);
+    ++graph_warm_ups_;
+    return;
+  }
+  if (!graph_captured_) {
+    graph_->capture(step);  // records the step without running it
+    graph_captured_ = true;
+    graph_lr_ = lr;
+  }
+  graph_->replay();
+  ++graph_steps_;
+}
+
+double Trainer::checked_epoch_loss(int epoch, std::int64_t step) {
+  const double loss = epoch_loss_.item<double>();
+  check_finite(loss, epoch, step, device_.is_cuda());
+  return loss;
 }
 
 PhaseReport Trainer::gather_phases() {
@@ -182,13 +292,19 @@ bool Trainer::train_epoch(int epoch, EpochMetrics& metrics, MetricsReporter* rep
   comm_.barrier();  // epochs start together, so epoch time measures the slowest rank
   const auto start = std::chrono::steady_clock::now();
   const std::int64_t first_step = position_.step;
-  double loss_sum = 0.0, samples = 0.0;
+  epoch_loss_.zero_();
+  // The loss as last read back from the device, and the samples it covers.
+  double loss_sum = 0.0, samples = 0.0, samples_in_loss = 0.0;
   for (std::int64_t step = first_step; step < steps_per_epoch_; ++step) {
-    loss_sum += train_step(epoch, step);
+    train_step(epoch, step);
     samples += static_cast<double>(batch_range(batcher_.shard_size(), step, config_.batch_size).count);
+    if ((step + 1 - first_step) % loss_check_every_ == 0 || step + 1 == steps_per_epoch_) {
+      loss_sum = checked_epoch_loss(epoch, step);
+      samples_in_loss = samples;
+    }
     if (reporter) {
       reporter->step({epoch + 1, step + 1, steps_per_epoch_, step + 1 - first_step,
-                      samples * comm_.size(), samples > 0 ? loss_sum / samples : 0.0,
+                      samples * comm_.size(), samples_in_loss > 0 ? loss_sum / samples_in_loss : 0.0,
                       seconds_since(start)});
     }
     position_ = step + 1 < steps_per_epoch_ ? TrainingPosition{epoch, step + 1}
@@ -253,7 +369,8 @@ RunSummary Trainer::run(MetricsReporter* reporter) {
 }
 
 void save_model(torch::nn::Sequential& model, const std::string& path) {
-  replace_atomically(path, [&](const std::string& temporary) { torch::save(model, temporary); });
+  const torch::nn::Sequential saved = cpu_copy(model);
+  replace_atomically(path, [&](const std::string& temporary) { torch::save(saved, temporary); });
 }
 
 }  // namespace dptrain

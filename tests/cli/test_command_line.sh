@@ -62,6 +62,20 @@ expect_error "unknown model" "unknown model 'nope'" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --model nope --metrics "$metrics"
 expect_error "missing config file" "nothere.toml" "$metrics" -- \
   "$dptrain" train --config "$work/nothere.toml" --metrics "$metrics"
+expect_error "unknown device" "--device" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --device tpu --metrics "$metrics"
+expect_error "nccl without cuda" "--backend nccl needs --device cuda" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --backend nccl --metrics "$metrics"
+# A build without CUDA says how to get one; a build with CUDA, with every GPU hidden, says
+# that it sees none.
+if "$dptrain" --version | grep -q "GPU training (CUDA, NCCL): yes"; then
+  expect_error "cuda without a GPU" "no CUDA device is visible" "$metrics" -- \
+    env CUDA_VISIBLE_DEVICES= "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --device cuda \
+    --metrics "$metrics"
+else
+  expect_error "cuda in a build without CUDA" "this dptrain was built without CUDA" "$metrics" -- \
+    "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --device cuda --metrics "$metrics"
+fi
 
 # A TOML file supplies options; the command line overrides it.
 cat > "$work/run.toml" <<TOML

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "../support/error_of.h"
 #include "dptrain/config/config.h"
 #include "dptrain/error.h"
 
@@ -30,6 +31,45 @@ TEST(Config, ValidatesEachOption) {
   bad = c;
   bad.data.clear();
   EXPECT_NE(message(bad).find("--data is required"), std::string::npos);
+}
+
+TEST(Config, DeviceBackendAndGraphsGoTogether) {
+  using testing::error_of;
+  TrainConfig c;
+  c.data = "x.h5";
+  EXPECT_EQ(effective_backend(c), "mpi");
+  EXPECT_FALSE(uses_cuda_graphs(c, 1));
+  c.device = "cuda";
+  EXPECT_NO_THROW(validate(c));
+  EXPECT_EQ(effective_backend(c), "nccl");
+  EXPECT_TRUE(uses_cuda_graphs(c, 4));
+  c.backend = "mpi";
+  EXPECT_TRUE(uses_cuda_graphs(c, 1)) << "one rank has nothing to average";
+  EXPECT_FALSE(uses_cuda_graphs(c, 2)) << "auto leaves graphs out where MPI averages";
+  c.cuda_graphs = "on";
+  EXPECT_NE(error_of([&] { uses_cuda_graphs(c, 2); }).find("--cuda-graphs on: steps that average through MPI"),
+            std::string::npos);
+  c.cuda_graphs = "off";
+  EXPECT_FALSE(uses_cuda_graphs(c, 1));
+
+  TrainConfig bad = c;
+  bad.device = "tpu";
+  EXPECT_EQ(error_of([&] { validate(bad); }), "--device must be cpu or cuda (got tpu)");
+  bad = c;
+  bad.device = "cpu";
+  bad.backend = "nccl";
+  EXPECT_NE(error_of([&] { validate(bad); }).find("--backend nccl needs --device cuda"), std::string::npos);
+  bad = c;
+  bad.device = "cpu";
+  bad.cuda_graphs = "on";
+  EXPECT_EQ(error_of([&] { validate(bad); }), "--cuda-graphs on needs --device cuda");
+  bad = c;
+  bad.backend = "auto";
+  bad.grad_dtype = "bf16";
+  EXPECT_NE(error_of([&] { validate(bad); }).find("--grad-dtype bf16 is for the mpi backend"),
+            std::string::npos);
+  bad.backend = "mpi";
+  EXPECT_NO_THROW(validate(bad));
 }
 
 }  // namespace

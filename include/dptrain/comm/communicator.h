@@ -1,6 +1,6 @@
 // The collective operations dptrain needs, behind one small interface so that the trainer and
-// gradient averaging never see which library moves the bytes (MPI now; NCCL on GPUs later;
-// a single-process stand-in for unit tests).
+// gradient averaging never see which library moves the bytes (MPI; NCCL joins it for gradients
+// on GPUs; a single-process stand-in for unit tests).
 #pragma once
 
 #include <algorithm>
@@ -38,6 +38,8 @@ class Communicator {
   virtual int allreduce_max(int value) = 0;
   virtual double allreduce_max(double value) = 0;
   virtual void broadcast(float* values, std::size_t count, int root) = 0;
+  // Small opaque blobs, such as the id every rank needs to join an NCCL communicator.
+  virtual void broadcast_bytes(void* data, std::size_t bytes, int root) = 0;
   // Rank r's `count` values land at out[r * count]; out holds size() * count values.
   virtual void allgather(const double* values, std::size_t count, double* out) = 0;
   virtual void barrier() = 0;
@@ -78,6 +80,7 @@ class SingleRankCommunicator : public Communicator {
   int allreduce_max(int value) override { return value; }
   double allreduce_max(double value) override { return value; }
   void broadcast(float*, std::size_t, int) override {}
+  void broadcast_bytes(void*, std::size_t, int) override {}
   void allgather(const double* values, std::size_t count, double* out) override {
     std::copy(values, values + count, out);
   }

@@ -40,6 +40,7 @@ class MpiCommunicator : public Communicator {
   int allreduce_max(int value) override;
   double allreduce_max(double value) override;
   void broadcast(float* values, std::size_t count, int root) override;
+  void broadcast_bytes(void* data, std::size_t bytes, int root) override;
   void allgather(const double* values, std::size_t count, double* out) override;
   void barrier() override;
   float* reduction_buffer(std::size_t count) override;

@@ -20,6 +20,9 @@ struct TrainConfig {
   std::uint64_t seed = 0;
   bool shuffle = false;
   int threads = 1;                  // per rank: LibTorch intra-op, inter-op and BLAS together
+  std::string device = "cpu";       // cpu, or cuda: one GPU per rank (local rank mod GPUs)
+  std::string backend = "auto";     // gradient averaging: mpi, nccl; auto: nccl on cuda, else mpi
+  std::string cuda_graphs = "auto"; // replay full steps as one CUDA graph: on, off, auto (= on, cuda)
   double bucket_mb = 4.0;           // gradient bucket size for averaging
   bool overlap = true;              // reduce buckets during backward
   std::string grad_dtype = "fp32";  // transport precision of gradients: fp32, bf16, fp16
@@ -34,6 +37,13 @@ struct TrainConfig {
 
 // Throws dptrain::Error naming the first option whose value cannot work.
 void validate(const TrainConfig& config);
+
+// The backend that --backend auto stands for on this device.
+std::string effective_backend(const TrainConfig& config);
+// Whether full steps are replayed as CUDA graphs on `ranks` ranks: on CUDA unless turned off,
+// where the averaging can be recorded (NCCL, or nothing to average). Throws for
+// --cuda-graphs on where it cannot be.
+bool uses_cuda_graphs(const TrainConfig& config, int ranks);
 
 std::string to_string(LrScaling scaling);
 

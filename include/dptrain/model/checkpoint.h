@@ -13,4 +13,8 @@ namespace dptrain {
 // another model (missing parameters, or parameters of other shapes).
 torch::nn::Sequential load_model(const std::string& model_name, const std::string& path);
 
+// The model itself when it lives on the CPU, else a copy of it there: what is saved, so that
+// a model trained on a GPU loads in any build of dptrain.
+torch::nn::Sequential cpu_copy(const torch::nn::Sequential& model);
+
 }  // namespace dptrain

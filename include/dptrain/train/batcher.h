@@ -1,5 +1,6 @@
 // Turns a rank's in-memory uint8 shard into training batches: one slice (or gather, when
-// shuffled) and one conversion to float per batch, no per-sample work.
+// shuffled) and one conversion to float per batch, no per-sample work. On a GPU the shard is
+// copied to it once, and batches are sliced and converted there.
 #pragma once
 
 #include <torch/torch.h>
@@ -17,21 +18,30 @@ struct Batch {
   std::int64_t size() const { return labels.size(0); }
 };
 
+// A batch as stored: uint8 images [n,1,28,28] and int64 labels [n], views where possible.
+struct RawBatch {
+  torch::Tensor images;
+  torch::Tensor labels;
+};
+
 class Batcher {
  public:
-  // Keeps a reference to `shard`'s memory: the shard must outlive the batcher.
-  Batcher(const Shard& shard, std::int64_t batch_size);
+  // On the CPU the batcher reads `shard`'s memory, which must outlive it; on another device it
+  // holds its own copy there.
+  Batcher(const Shard& shard, std::int64_t batch_size, torch::Device device = torch::kCPU);
 
   // Sets the visiting order for an epoch (see epoch_order).
   void start_epoch(bool shuffle, std::uint64_t seed, int epoch);
 
   // The batch a rank trains on at `step`; empty once the shard is exhausted.
   Batch batch(std::int64_t step) const;
+  // The same batch before conversion.
+  RawBatch raw_batch(std::int64_t step) const;
 
   std::int64_t shard_size() const { return images_.size(0); }
 
- private:
-  Batch convert(const torch::Tensor& images, const torch::Tensor& labels) const;
+  // Float images scaled to 0..1, like torchvision's ToTensor.
+  static Batch convert(const RawBatch& raw);
 
   torch::Tensor images_;  // uint8 [n,1,28,28], a view of the shard
   torch::Tensor labels_;  // int64 [n]

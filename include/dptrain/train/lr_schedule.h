@@ -10,4 +10,7 @@ namespace dptrain {
 // early gradients do not blow the model up. `epochs_done` counts fractional epochs.
 double learning_rate(const TrainConfig& config, int ranks, double epochs_done);
 
+// Whether the rate stays the same from `epochs_done` on (the warm-up ramp is over).
+bool learning_rate_settled(const TrainConfig& config, int ranks, double epochs_done);
+
 }  // namespace dptrain

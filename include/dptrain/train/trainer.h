@@ -10,11 +10,14 @@
 #include "dptrain/comm/gradient_sync.h"
 #include "dptrain/config/config.h"
 #include "dptrain/data/hdf5_dataset.h"
+#include "dptrain/gpu/cuda_training.h"
 #include "dptrain/metrics/metrics.h"
 #include "dptrain/train/batcher.h"
 #include "dptrain/train/run_control.h"
 
 namespace dptrain {
+
+class PhaseClock;
 
 class Trainer {
  public:
@@ -38,9 +41,14 @@ class Trainer {
   // Path of the last checkpoint written (rank 0), empty if none.
   const std::string& last_checkpoint() const { return last_checkpoint_; }
 
-  // One optimizer step on this rank's batch of `step`; returns the batch's summed loss.
-  double train_step(int epoch, std::int64_t step);
+  // One optimizer step on this rank's batch of `step` (on a GPU: queued, not waited for).
+  void train_step(int epoch, std::int64_t step);
 
+  torch::Device device() const { return device_; }
+  // Whether full steps are replayed as a CUDA graph.
+  bool uses_graphs() const { return graph_ != nullptr; }
+  // Steps run as a replayed CUDA graph since the trainer was made.
+  std::int64_t graph_steps() const { return graph_steps_; }
   std::int64_t steps_per_epoch() const { return steps_per_epoch_; }
   torch::nn::Sequential& model() { return model_; }
   // Null on a single rank, which has no gradients to sum.
@@ -55,13 +63,27 @@ class Trainer {
   PhaseReport gather_phases();
   void save_checkpoint();
   void hang_if_asked(std::int64_t steps_done) const;
+  // Queues one step on this rank's batch: zero gradients, forward, backward weighted by
+  // `weight`, averaging, an update at rate `lr`. Adds the summed loss to epoch_loss_.
+  void compute_step(const RawBatch& batch, double weight, double lr, PhaseSeconds& phases,
+                    PhaseClock& clock);
+  void update_parameters(double lr);
+  // Runs a step whose batches are full on every rank through the CUDA graph: warm-up steps
+  // first, then one capture, then replays.
+  void graph_step(const RawBatch& batch, double weight, double lr);
+  bool graph_usable(std::int64_t local_samples, std::int64_t global_samples, double progress,
+                    double lr) const;
+  // Reads the epoch's loss back from the device, fails on NaN or infinity; returns the sum.
+  double checked_epoch_loss(int epoch, std::int64_t step);
 
   const TrainConfig config_;
   Communicator& comm_;
   const Shard& test_;
   std::int64_t train_samples_;
   std::int64_t steps_per_epoch_;
+  torch::Device device_;
   torch::nn::Sequential model_;
+  std::vector<torch::Tensor> parameters_;  // the model's, on the device
   Batcher batcher_;
   std::unique_ptr<GradientSync> sync_;
   std::unique_ptr<torch::optim::SGD> optimizer_;
@@ -72,9 +94,20 @@ class Trainer {
   std::unique_ptr<RunControl> control_;
   std::string last_checkpoint_;
   TrainingPosition last_checkpoint_position_{-1, -1};
+  torch::Tensor epoch_loss_;  // of the epoch so far, on the device
+  std::int64_t loss_check_every_ = 1;  // steps between reading the loss back (a GPU waits then)
+  // CUDA graph of a full step (null when not used) and its inputs, which outlive it.
+  std::unique_ptr<StepGraph> graph_;
+  torch::Tensor graph_images_;
+  torch::Tensor graph_labels_;
+  int graph_warm_ups_ = 0;
+  bool graph_captured_ = false;
+  double graph_lr_ = 0.0;
+  std::int64_t graph_steps_ = 0;
 };
 
-// Writes the model's parameters to `path` atomically (temporary file, then rename).
+// Writes the model's parameters to `path` atomically (temporary file, then rename), as CPU
+// tensors wherever the model lives, so that any build of dptrain can read them.
 void save_model(torch::nn::Sequential& model, const std::string& path);
 
 }  // namespace dptrain

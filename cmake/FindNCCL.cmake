@@ -1,0 +1,28 @@
+# Finds NVIDIA's NCCL: nccl.h and libnccl, in the CUDA toolkit, the system, NCCL_ROOT, or the
+# module of an Alliance cluster (EBROOTNCCL, set by `module load nccl`).
+# Defines NCCL_FOUND, NCCL_VERSION and the imported target NCCL::NCCL.
+find_path(NCCL_INCLUDE_DIR nccl.h
+          HINTS ${NCCL_ROOT} ENV NCCL_ROOT ENV EBROOTNCCL ${CUDAToolkit_INCLUDE_DIRS}
+          PATH_SUFFIXES include)
+find_library(NCCL_LIBRARY nccl
+             HINTS ${NCCL_ROOT} ENV NCCL_ROOT ENV EBROOTNCCL ${CUDAToolkit_LIBRARY_DIR}
+             PATH_SUFFIXES lib lib64)
+
+if(NCCL_INCLUDE_DIR AND EXISTS "${NCCL_INCLUDE_DIR}/nccl.h")
+  file(STRINGS "${NCCL_INCLUDE_DIR}/nccl.h" _nccl_version_lines REGEX "^#define NCCL_(MAJOR|MINOR|PATCH) ")
+  foreach(_part MAJOR MINOR PATCH)
+    string(REGEX REPLACE ".*#define NCCL_${_part} ([0-9]+).*" "\\1" NCCL_${_part} "${_nccl_version_lines}")
+  endforeach()
+  set(NCCL_VERSION "${NCCL_MAJOR}.${NCCL_MINOR}.${NCCL_PATCH}")
+endif()
+
+include(FindPackageHandleStandardArgs)
+find_package_handle_standard_args(NCCL REQUIRED_VARS NCCL_LIBRARY NCCL_INCLUDE_DIR
+                                  VERSION_VAR NCCL_VERSION)
+
+if(NCCL_FOUND AND NOT TARGET NCCL::NCCL)
+  add_library(NCCL::NCCL UNKNOWN IMPORTED)
+  set_target_properties(NCCL::NCCL PROPERTIES IMPORTED_LOCATION "${NCCL_LIBRARY}"
+                                              INTERFACE_INCLUDE_DIRECTORIES "${NCCL_INCLUDE_DIR}")
+endif()
+mark_as_advanced(NCCL_INCLUDE_DIR NCCL_LIBRARY)

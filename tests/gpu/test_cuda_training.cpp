@@ -1,0 +1,168 @@
+// Training on a GPU (ctest -L gpu, on a machine with one): batches sliced on the GPU, NCCL
+// averaging with one rank, CUDA-graph steps against eager steps, a GPU epoch against a CPU
+// epoch, and saved models that any build can read.
+#include <gtest/gtest.h>
+
+#include <c10/cuda/CUDAStream.h>
+
+#include <filesystem>
+
+#include "../support/synthetic.h"
+#include "../support/union_gradient.h"
+#include "dptrain/comm/gradient_sync.h"
+#include "dptrain/gpu/cuda_training.h"
+#include "dptrain/gpu/nccl_averager.h"
+#include "dptrain/model/checkpoint.h"
+#include "dptrain/model/registry.h"
+#include "dptrain/train/batcher.h"
+#include "dptrain/train/trainer.h"
+
+namespace dptrain {
+namespace {
+
+const torch::Device kGpu(torch::kCUDA, 0);
+
+TrainConfig gpu_config() {
+  TrainConfig c;
+  c.data = "synthetic";
+  c.batch_size = 8;
+  c.lr = 0.05;
+  c.seed = 7;
+  c.epochs = 1;
+  c.device = "cuda";
+  return c;
+}
+
+using testing::flat_cpu;
+using testing::gradients;
+
+double max_difference(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
+
+TEST(CudaBatcher, BatchesOnTheGpuEqualThoseOnTheCpu) {
+  const Shard shard = testing::synthetic_shard({0, 37});
+  Batcher on_cpu(shard, 8);
+  Batcher on_gpu(shard, 8, kGpu);
+  for (bool shuffle : {false, true}) {
+    on_cpu.start_epoch(shuffle, 3, 1);
+    on_gpu.start_epoch(shuffle, 3, 1);
+    for (std::int64_t step = 0; step < 5; ++step) {
+      const Batch a = on_cpu.batch(step);
+      const Batch b = on_gpu.batch(step);
+      ASSERT_TRUE(b.images.is_cuda());
+      EXPECT_TRUE(torch::equal(a.images, b.images.cpu())) << "step " << step;
+      EXPECT_TRUE(torch::equal(a.labels, b.labels.cpu())) << "step " << step;
+    }
+  }
+}
+
+TEST(NcclAverager, OneRankAveragesInStreamOrder) {
+  SingleRankCommunicator alone;
+  NcclAverager averager(alone, 0);
+  torch::Tensor data = torch::zeros({1 << 20}, torch::TensorOptions().device(kGpu));
+  const cudaStream_t compute = c10::cuda::getCurrentCUDAStream(0).stream();
+  data.fill_(2.5);  // queued before the average, which must see it
+  averager.average_after(data.data_ptr<float>(), static_cast<std::size_t>(data.numel()), compute);
+  averager.join(compute);
+  data.mul_(2.0);  // queued after the join
+  EXPECT_TRUE(torch::equal(data.cpu(), torch::full({1 << 20}, 5.0f)));
+}
+
+TEST(NcclTransport, OneRankGradientsEqualPlainLibTorchGradients) {
+  SingleRankCommunicator alone;
+  torch::manual_seed(1);
+  torch::nn::Sequential model = make_model("quickstart-mlp");
+  model->to(kGpu);
+  torch::manual_seed(1);
+  torch::nn::Sequential plain = make_model("quickstart-mlp");
+  plain->to(kGpu);
+  GradientSyncOptions options;
+  options.bucket_bytes = 256u << 10;  // several buckets
+  GradientSync sync(model->parameters(), make_nccl_transport(alone, kGpu), options);
+  EXPECT_TRUE(sync.averages());
+  EXPECT_TRUE(sync.overlapping());
+  EXPECT_GE(sync.bucket_count(), 2u);
+
+  const Batch batch = Batcher(testing::synthetic_shard({0, 64}), 64, kGpu).batch(0);
+  sync.zero_grad();
+  torch::nn::functional::cross_entropy(model->forward(batch.images), batch.labels).backward();
+  sync.finish();
+  torch::nn::functional::cross_entropy(plain->forward(batch.images), batch.labels).backward();
+  EXPECT_GE(sync.launched_during_backward(), 1u) << "no bucket was launched during backward";
+  const torch::Tensor averaged = flat_cpu(gradients(model->parameters()));
+  const torch::Tensor expected = flat_cpu(gradients(plain->parameters()));
+  EXPECT_TRUE(torch::equal(averaged, expected)) << "max difference " << max_difference(averaged, expected);
+}
+
+TEST(CudaGraphs, GraphStepsGiveTheParametersOfEagerSteps) {
+  const std::int64_t samples = 8 * 12 + 3;  // 12 full steps and a partial one per epoch
+  const Shard train = testing::synthetic_shard({0, samples});
+  const Shard test = testing::synthetic_shard({0, 16});
+  SingleRankCommunicator alone;
+  std::vector<torch::Tensor> results;
+  for (const std::string graphs : {"on", "off"}) {
+    TrainConfig config = gpu_config();
+    config.cuda_graphs = graphs;
+    config.epochs = 2;
+    Trainer trainer(config, alone, train, samples, test);
+    trainer.run(nullptr);
+    // Every full step but the warm-ups is a replay; the partial steps run eagerly.
+    EXPECT_EQ(trainer.graph_steps(), graphs == "on" ? 2 * 12 - 3 : 0);
+    results.push_back(flat_cpu(trainer.parameters()));
+  }
+  std::cout << "graph vs eager parameters: "
+            << (torch::equal(results[0], results[1]) ? "bit-identical" : "not bit-identical")
+            << ", max difference " << max_difference(results[0], results[1]) << std::endl;
+  EXPECT_TRUE(torch::allclose(results[0], results[1], 1e-5, 1e-7))
+      << "max difference " << max_difference(results[0], results[1]);
+}
+
+TEST(CudaTraining, AnEpochOnTheGpuMatchesOneOnTheCpu) {
+  const std::int64_t samples = 8 * 20 + 5;
+  const Shard train = testing::synthetic_shard({0, samples});
+  const Shard test = testing::synthetic_shard({0, 50});
+  SingleRankCommunicator alone;
+  std::vector<torch::Tensor> results;
+  std::vector<double> losses;
+  for (const char* device : {"cuda", "cpu"}) {
+    TrainConfig config = gpu_config();
+    config.device = device;
+    Trainer trainer(config, alone, train, samples, test);
+    EXPECT_EQ(trainer.device().is_cuda(), std::string(device) == "cuda");
+    losses.push_back(trainer.run(nullptr).final_test_loss);
+    results.push_back(flat_cpu(trainer.parameters()));
+  }
+  EXPECT_TRUE(torch::allclose(results[0], results[1], 1e-4, 1e-5))
+      << "max difference " << max_difference(results[0], results[1]);
+  EXPECT_NEAR(losses[0], losses[1], 1e-4 * losses[1]);
+}
+
+TEST(CudaTraining, SavedModelsAndCheckpointsLoadOnTheCpuAndBackOnTheGpu) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "dptrain-gpu-test";
+  std::filesystem::remove_all(dir);
+  const std::int64_t samples = 8 * 6;
+  const Shard train = testing::synthetic_shard({0, samples});
+  const Shard test = testing::synthetic_shard({0, 16});
+  SingleRankCommunicator alone;
+  TrainConfig config = gpu_config();
+  config.checkpoint_dir = (dir / "checkpoints").string();
+  Trainer trainer(config, alone, train, samples, test);
+  trainer.run(nullptr);
+  ASSERT_FALSE(trainer.last_checkpoint().empty());
+  const torch::Tensor trained = flat_cpu(trainer.parameters());
+
+  save_model(trainer.model(), (dir / "model.pt").string());
+  torch::nn::Sequential loaded = load_model("quickstart-mlp", (dir / "model.pt").string());
+  EXPECT_TRUE(loaded->parameters().front().is_cpu());
+  EXPECT_TRUE(torch::equal(flat_cpu(loaded->parameters()), trained));
+
+  Trainer resumed(config, alone, train, samples, test);
+  resumed.resume(trainer.last_checkpoint());
+  EXPECT_TRUE(resumed.parameters().front().is_cuda());
+  EXPECT_TRUE(torch::equal(flat_cpu(resumed.parameters()), trained));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dptrain

@@ -1,0 +1,67 @@
+// Two ranks training on one GPU with --backend mpi (gradients staged through host memory),
+// run under mpiexec -n 2 on a GPU machine (ctest -L gpu).
+#include <gtest/gtest.h>
+
+#include "../support/synthetic.h"
+#include "../support/union_gradient.h"
+#include "dptrain/comm/mpi_communicator.h"
+#include "dptrain/train/trainer.h"
+
+namespace dptrain {
+namespace {
+
+TrainConfig shared_gpu_config() {
+  TrainConfig c;
+  c.data = "synthetic";
+  c.batch_size = 5;
+  c.lr = 0.05;
+  c.seed = 7;
+  c.bucket_mb = 0.5;  // several buckets
+  c.device = "cuda";
+  c.backend = "mpi";
+  return c;
+}
+
+using testing::flat_cpu;
+
+TEST(GpuSharedByRanks, AveragedGradientEqualsGradientOfTheUnionOfBatches) {
+  MpiCommunicator comm;
+  const std::int64_t samples = 53;  // uneven shards
+  const TrainConfig config = shared_gpu_config();
+  const Shard train = testing::synthetic_shard(shard_range(samples, comm.rank(), comm.size()));
+  const Shard test = testing::synthetic_shard({0, 0});
+  Trainer trainer(config, comm, train, samples, test);
+  ASSERT_TRUE(trainer.device().is_cuda());
+  for (std::int64_t step = 0; step < trainer.steps_per_epoch(); ++step) {
+    const torch::Tensor expected =
+        testing::union_gradient(config, trainer.parameters(), samples, comm.size(), step);
+    trainer.train_step(0, step);
+    const torch::Tensor averaged = flat_cpu(testing::gradients(trainer.parameters()));
+    EXPECT_TRUE(torch::allclose(averaged, expected, 1e-4, 1e-6))
+        << "step " << step << ", max difference " << (averaged - expected).abs().max().item<float>();
+  }
+}
+
+TEST(GpuSharedByRanks, ReplicasStayIdentical) {
+  MpiCommunicator comm;
+  const std::int64_t samples = 101;
+  TrainConfig config = shared_gpu_config();
+  config.shuffle = true;
+  config.lr_scaling = LrScaling::linear;
+  config.warmup_epochs = 1.0;
+  config.epochs = 3;
+  const Shard train = testing::synthetic_shard(shard_range(samples, comm.rank(), comm.size()));
+  const Shard test = testing::synthetic_shard(shard_range(20, comm.rank(), comm.size()));
+  Trainer trainer(config, comm, train, samples, test);
+  trainer.run(nullptr);
+  EXPECT_EQ(trainer.graph_steps(), 0) << "averaging through host memory cannot be in a CUDA graph";
+
+  const torch::Tensor mine = flat_cpu(trainer.parameters());
+  torch::Tensor lowest = mine.clone(), highest = mine.clone();
+  MPI_Allreduce(MPI_IN_PLACE, lowest.data_ptr<float>(), lowest.numel(), MPI_FLOAT, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Allreduce(MPI_IN_PLACE, highest.data_ptr<float>(), highest.numel(), MPI_FLOAT, MPI_MAX, MPI_COMM_WORLD);
+  EXPECT_TRUE(torch::equal(lowest, highest)) << "replicas diverged";
+}
+
+}  // namespace
+}  // namespace dptrain
