@@ -12,7 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 EPOCHS=${EPOCHS:-2}
 RANKS=${RANKS:-"1 2"}
-PYTHON=/usr/bin/python3  # Debian's interpreter, which has python3-torch
+PYTHON=${PYTHON:-/usr/bin/python3}  # Debian's interpreter, which has python3-torch
 install_packages "${DPTRAIN_PACKAGES[@]}" python3-torch python3-torchvision
 build_dptrain
 convert_data

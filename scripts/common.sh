@@ -24,7 +24,10 @@ SLURM_TEST_PACKAGES=(slurmctld slurmd slurm-client munge iproute2 util-linux
 log() { printf '[dptrain] %s\n' "$*" >&2; }
 
 # Installs those of the given Debian packages that are missing (none: nothing happens).
+# DPTRAIN_SKIP_INSTALL=1 skips it, on machines that are not Debian or have no network (the
+# GPU hosts, which scripts/gpu-check.sh prepares instead).
 install_packages() {
+  [ "${DPTRAIN_SKIP_INSTALL:-0}" = 1 ] && return 0
   local missing=()
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -5,6 +5,7 @@
 #   source slurm/env.sh
 #   dptrain_setup_venv      # once: LibTorch from the Alliance's torch wheel
 #   dptrain_build           # build/dptrain, linked against the modules below
+#   DPTRAIN_GPU=1 dptrain_build   # build-gpu/dptrain: with CUDA and NCCL (the wheel has CUDA)
 #   dptrain_convert         # Fashion-MNIST IDX files -> $DPTRAIN_DATA (HDF5)
 #
 # Variables (all optional; set them before sourcing, or export them before sbatch):
@@ -13,8 +14,9 @@
 #   DPTRAIN_IDX        Fashion-MNIST IDX directory   (default: $SCRATCH/dptrain/fashion-mnist)
 #   DPTRAIN_DATA       the HDF5 dataset              (default: $SCRATCH/dptrain/data/fashion-mnist.h5)
 #   DPTRAIN_RUNS       one directory per run below   (default: $SCRATCH/dptrain/runs)
-#   DPTRAIN_BIN        the dptrain executable        (default: $DPTRAIN_ROOT/build/dptrain)
-#   DPTRAIN_GPU=1      also load CUDA and NCCL
+#   DPTRAIN_BIN        the dptrain executable        (default: $DPTRAIN_ROOT/build/dptrain,
+#                                                     build-gpu/dptrain with DPTRAIN_GPU=1)
+#   DPTRAIN_GPU=1      also load CUDA and NCCL, and use the GPU build
 # Jobs write only below $SCRATCH: $HOME and $PROJECT are read-only on Trillium's compute nodes.
 
 if [ -z "${DPTRAIN_ROOT:-}" ]; then
@@ -25,7 +27,12 @@ export DPTRAIN_VENV=${DPTRAIN_VENV:-$HOME/.venvs/dptrain}
 export DPTRAIN_IDX=${DPTRAIN_IDX:-${SCRATCH:-}/dptrain/fashion-mnist}
 export DPTRAIN_DATA=${DPTRAIN_DATA:-${SCRATCH:-}/dptrain/data/fashion-mnist.h5}
 export DPTRAIN_RUNS=${DPTRAIN_RUNS:-${SCRATCH:-}/dptrain/runs}
-export DPTRAIN_BIN=${DPTRAIN_BIN:-$DPTRAIN_ROOT/build/dptrain}
+# A CUDA build needs the CUDA modules loaded wherever it runs; CPU nodes keep a build of their own.
+if [ "${DPTRAIN_GPU:-0}" = 1 ]; then
+  export DPTRAIN_BIN=${DPTRAIN_BIN:-$DPTRAIN_ROOT/build-gpu/dptrain}
+else
+  export DPTRAIN_BIN=${DPTRAIN_BIN:-$DPTRAIN_ROOT/build/dptrain}
+fi
 
 # StdEnv/2023 versions (`module spider NAME` lists the others). Open MPI 4.1 with PMIx is what
 # `srun --mpi=pmix` needs; hdf5 (serial) is enough because every rank opens the file read-only.
@@ -67,8 +74,12 @@ dptrain_build() {
   local prefix
   prefix=$(dptrain_torch_prefix)
   prefix=${prefix}${DPTRAIN_EXTRA_PREFIX:+;${DPTRAIN_EXTRA_PREFIX//:/;}}
+  # The Alliance's torch wheel has CUDA: only the GPU build uses it, so that the CPU build runs
+  # on CPU nodes without the CUDA modules.
+  local cuda=OFF
+  [ "${DPTRAIN_GPU:-0}" = 1 ] && cuda=ON
   cmake -S "$DPTRAIN_ROOT" -B "$(dirname "$DPTRAIN_BIN")" -DCMAKE_BUILD_TYPE=Release \
-    -DDPTRAIN_BUILD_TESTS=OFF ${prefix:+"-DCMAKE_PREFIX_PATH=$prefix"}
+    -DDPTRAIN_BUILD_TESTS=OFF -DDPTRAIN_WITH_CUDA=$cuda ${prefix:+"-DCMAKE_PREFIX_PATH=$prefix"}
   cmake --build "$(dirname "$DPTRAIN_BIN")" --target dptrain -j "${DPTRAIN_BUILD_JOBS:-8}"
 }
 

@@ -6,32 +6,19 @@ dptrainN.jsonl, dptrainN-no-overlap.jsonl, dptrainN-bf16.jsonl (dptrain --metric
 Targets: EXPECT_1RANK_VS_QUICKSTART (2.0), EXPECT_EFFICIENCY (0.9: dptrain N ranks against N x
 its 1 rank), EXPECT_VS_DDP (2.5: dptrain against DDP gloo at the largest N). Exit 1 on a miss.
 """
-import json
 import os
 import sys
+
+from results import Checks, dptrain_run, last_json
 
 results, ranks = sys.argv[1], [int(n) for n in sys.argv[2:]]
 largest = ranks[-1]
 
-
-def last_json(name):
-    with open(os.path.join(results, name)) as f:
-        return json.loads([line for line in f if line.startswith("{")][-1])
-
-
-def dptrain_run(name):
-    with open(os.path.join(results, name)) as f:
-        records = [json.loads(line) for line in f if line.strip()]
-    epochs = [r for r in records if not r.get("summary")]
-    return {"samples_per_second": max(e["samples_per_second"] for e in epochs),
-            "test_accuracy": epochs[-1]["test_accuracy"], "epochs": epochs}
-
-
-quick = last_json("quickstart.json")
-ddp = {n: last_json(f"ddp{n}.json") for n in ranks}
-dp = {n: dptrain_run(f"dptrain{n}.jsonl") for n in ranks}
-plain = dptrain_run(f"dptrain{largest}-no-overlap.jsonl")
-bf16 = dptrain_run(f"dptrain{largest}-bf16.jsonl")
+quick = last_json(results, "quickstart.json")
+ddp = {n: last_json(results, f"ddp{n}.json") for n in ranks}
+dp = {n: dptrain_run(results, f"dptrain{n}.jsonl") for n in ranks}
+plain = dptrain_run(results, f"dptrain{largest}-no-overlap.jsonl")
+bf16 = dptrain_run(results, f"dptrain{largest}-bf16.jsonl")
 one = dp[1]["samples_per_second"] if 1 in dp else None
 
 print(f"{'run':44s} {'samples/s':>10s} {'vs 1 rank':>10s} {'efficiency':>10s} {'vs DDP':>8s}")
@@ -47,13 +34,8 @@ print(f"{f'dptrain, {largest} ranks, no overlap':44s} {plain['samples_per_second
 print(f"{f'dptrain, {largest} ranks, bf16 gradients':44s} {bf16['samples_per_second']:10.0f}")
 print()
 
-checks = []
-
-
-def check(label, ok, detail):
-    checks.append(ok)
-    print(f"{'PASS' if ok else 'FAIL'}  {label}: {detail}")
-
+checks = Checks()
+check = checks.check
 
 min_quick = float(os.environ.get("EXPECT_1RANK_VS_QUICKSTART", "2.0"))
 min_eff = float(os.environ.get("EXPECT_EFFICIENCY", "0.9"))
@@ -84,4 +66,4 @@ check("overlapped and sequential averaging reach the same accuracy", gap <= 0.00
 gap = abs(dp[largest]["test_accuracy"] - bf16["test_accuracy"])
 check("bf16 gradient transport costs under 0.5 points of accuracy", gap <= 0.005,
       f"{100 * bf16['test_accuracy']:.2f}% vs {100 * dp[largest]['test_accuracy']:.2f}% (fp32)")
-sys.exit(0 if all(checks) else 1)
+sys.exit(0 if checks.passed() else 1)

@@ -1,7 +1,8 @@
 """PyTorch reference: the quickstart (fashion.py) training loop, timed per epoch.
 
 Same model, loss, optimizer, batch size and (no) shuffling as the tutorial, with its
-DataLoader over torchvision's FashionMNIST. Prints one JSON line:
+DataLoader over torchvision's FashionMNIST, on the CPU or (--device cuda) a GPU, as the
+tutorial moves each batch there. Prints one JSON line:
 {"reference": "pytorch-quickstart", "samples_per_second": best epoch, "epoch_seconds": [...], ...}
 """
 import argparse
@@ -19,6 +20,7 @@ parser.add_argument("--root", required=True, help="directory holding FashionMNIS
 parser.add_argument("--epochs", type=int, default=2)
 parser.add_argument("--threads", type=int, default=1)
 parser.add_argument("--batch", type=int, default=64)
+parser.add_argument("--device", default="cpu")
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 
@@ -29,7 +31,7 @@ test_loader = DataLoader(test, batch_size=args.batch)
 
 torch.manual_seed(0)
 model = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
-                      nn.Linear(512, 10))
+                      nn.Linear(512, 10)).to(args.device)
 loss_fn = nn.CrossEntropyLoss()
 optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
 
@@ -38,18 +40,22 @@ for epoch in range(args.epochs):
     start = time.perf_counter()
     model.train()
     for x, y in train_loader:
+        x, y = x.to(args.device), y.to(args.device)
         loss = loss_fn(model(x), y)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
+    if args.device.startswith("cuda"):
+        torch.cuda.synchronize()
     epoch_seconds.append(time.perf_counter() - start)
     model.eval()
     correct = 0
     with torch.no_grad():
         for x, y in test_loader:
+            x, y = x.to(args.device), y.to(args.device)
             correct += (model(x).argmax(1) == y).sum().item()
     accuracy.append(correct / len(test))
 
-print(json.dumps({"reference": "pytorch-quickstart", "threads": args.threads,
+print(json.dumps({"reference": "pytorch-quickstart", "device": args.device, "threads": args.threads,
                   "epoch_seconds": epoch_seconds, "test_accuracy": accuracy,
                   "samples_per_second": len(train) / min(epoch_seconds)}))

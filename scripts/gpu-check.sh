@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Everything that needs a GPU, in one call on a GPU host (CUDA, NCCL, Open MPI, HDF5 and a pip
+# PyTorch with CUDA; no network): configure against that PyTorch's LibTorch, build, run the
+# tests that need a GPU (ctest -L gpu) with a few CPU suites as a check of the build, then the
+# GPU benchmark (scripts/bench-gpu.sh). What the host lacks comes in .deps/, which
+# scripts/gpu-carry.sh fills on a Debian machine.
+#   scripts/gpu-check.sh OUT_DIR       OUT_DIR receives gpu-check.log and results.tgz
+# CPU_SCALING=1 adds the CPU scaling series of bench-vs-pytorch.sh (1 to 16 ranks).
+# Exits non-zero if any step failed; every step runs regardless, so one call says everything.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+out=$(mkdir -p "${1:-$DPTRAIN_ROOT/results/gpu-check}" && cd "${1:-$DPTRAIN_ROOT/results/gpu-check}" && pwd)
+work=$(mktemp -d)
+exec > >(tee "$out/gpu-check.log") 2>&1
+deps=$DPTRAIN_ROOT/.deps
+BUILD_DIR=$DPTRAIN_ROOT/build-gpu
+export DPTRAIN_SKIP_INSTALL=1 BUILD_DIR PYTHON=${PYTHON:-python3}
+export FASHION_MNIST_IDX=$deps/fashion-mnist DATA_FILE=$work/fashion-mnist.h5
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+failed=()
+
+step() {  # NAME COMMAND...: runs a step, timed; a failure is remembered, not fatal
+  local name=$1 start=$SECONDS
+  shift
+  log "== $name"
+  if "$@"; then
+    log "== $name: ok ($((SECONDS - start)) s)"
+  else
+    log "== $name: FAILED ($((SECONDS - start)) s)"
+    failed+=("$name")
+  fi
+}
+
+probe() {
+  nvidia-smi -L
+  echo "cores: $(nproc)"
+  $PYTHON -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.is_available())'
+  mpirun --version | head -1
+  cmake --version | head -1
+  for header in nccl.h hdf5.h hdf5/serial/hdf5.h openssl/evp.h zlib.h cairo/cairo.h; do
+    [ -f "/usr/include/$header" ] && echo "have /usr/include/$header" || echo "no /usr/include/$header"
+  done
+}
+
+# OpenSSL and zlib headers, from the carried .debs when the host has none.
+unpack_missing_dev_files() {
+  local sysroot=$work/sysroot
+  mkdir -p "$sysroot"
+  [ -f /usr/include/openssl/evp.h ] || dpkg-deb -x "$deps"/debs/libssl-dev_*.deb "$sysroot"
+  [ -f /usr/include/zlib.h ] || dpkg-deb -x "$deps"/debs/zlib1g-dev_*.deb "$sysroot"
+  # Debian keeps OpenSSL's configuration headers in a multiarch folder the compiler would
+  # not search there; and the .debs' .so links point at Debian's runtime libraries: point them
+  # at the host's.
+  if [ -d "$sysroot/usr/include/x86_64-linux-gnu/openssl" ]; then
+    cp "$sysroot"/usr/include/x86_64-linux-gnu/openssl/* "$sysroot/usr/include/openssl/"
+  fi
+  local lib runtime
+  for lib in "$sysroot"/usr/lib/x86_64-linux-gnu/*.so; do
+    [ -L "$lib" ] || continue
+    runtime=$(ls /usr/lib/x86_64-linux-gnu/"$(basename "$lib")".[0-9]* 2>/dev/null | head -1)
+    [ -n "$runtime" ] && ln -sf "$runtime" "$lib"
+  done
+  return 0
+}
+
+configure() {
+  local torch_prefix
+  torch_prefix=$($PYTHON -c 'import torch; print(torch.utils.cmake_prefix_path)')
+  TORCH_CUDA_ARCH_LIST=9.0 cmake -S "$DPTRAIN_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_PREFIX_PATH="$torch_prefix;$work/sysroot/usr" -DDPTRAIN_WITH_CUDA=ON \
+    -DDPTRAIN_CARRIED_DIR="$deps" -DCUDAToolkit_ROOT=/usr/local/cuda \
+    -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc -DCMAKE_CUDA_ARCHITECTURES=90
+}
+
+gpu_tests() {
+  (cd "$BUILD_DIR" && ctest -L gpu --output-on-failure -V)
+}
+
+cpu_tests() {
+  (cd "$BUILD_DIR" && ctest -R "gpu_runtime_errors|train_tests|data_tests|data_parallel_2_ranks" --output-on-failure)
+}
+
+cpu_scaling() {
+  RESULTS=$work/cpu-scaling RANKS="1 2 4 8 16" EXPECT_EFFICIENCY=0.75 EXPECT_VS_DDP=8 \
+    "$DPTRAIN_ROOT/scripts/bench-vs-pytorch.sh"
+}
+
+step probe probe
+step unpack unpack_missing_dev_files
+step configure configure
+step build cmake --build "$BUILD_DIR" -j "$(nproc)"
+step convert "$BUILD_DIR/dptrain" convert --input "$FASHION_MNIST_IDX" --output "$DATA_FILE"
+step gpu-tests gpu_tests
+step cpu-tests cpu_tests
+step gpu-bench env RESULTS="$work/bench" "$DPTRAIN_ROOT/scripts/bench-gpu.sh"
+[ "${CPU_SCALING:-0}" = 1 ] && step cpu-scaling cpu_scaling
+
+tar -czf "$out/results.tgz" -C "$work" $(cd "$work" && ls -d bench cpu-scaling 2>/dev/null)
+rm -rf "$work"
+if [ ${#failed[@]} -gt 0 ]; then
+  log "failed: ${failed[*]}"
+  exit 1
+fi
+log "all steps passed"
