@@ -119,12 +119,7 @@ Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& tra
   const auto scalar = torch::TensorOptions().dtype(torch::kDouble).device(device_);
   epoch_loss_ = torch::zeros({}, scalar);
   if (device_.is_cuda()) loss_check_every_ = kGpuStepsPerLossCheck;
-  if (uses_cuda_graphs(config, comm_.size())) {
-    graph_ = make_step_graph(device_);
-    graph_images_ = torch::zeros({config.batch_size, 1, kImageSide, kImageSide},
-                                 torch::TensorOptions().dtype(torch::kUInt8).device(device_));
-    graph_labels_ = torch::zeros({config.batch_size}, torch::TensorOptions().dtype(torch::kLong).device(device_));
-  }
+  if (uses_cuda_graphs(config, comm_.size())) replay_steps_with(make_step_graph(device_));
   optimizer_ = std::make_unique<torch::optim::SGD>(model_->parameters(),
                                                    torch::optim::SGDOptions(config.lr));
   if (!config.checkpoint_dir.empty()) {
@@ -132,6 +127,13 @@ Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& tra
   }
   control_ = std::make_unique<RunControl>(comm_, checkpointer_ != nullptr,
                                           parse_checkpoint_every(config.checkpoint_every));
+}
+
+void Trainer::replay_steps_with(std::unique_ptr<StepGraph> graph) {
+  graph_ = std::move(graph);
+  graph_images_ = torch::zeros({config_.batch_size, 1, kImageSide, kImageSide},
+                               torch::TensorOptions().dtype(torch::kUInt8).device(device_));
+  graph_labels_ = torch::zeros({config_.batch_size}, torch::TensorOptions().dtype(torch::kLong).device(device_));
 }
 
 std::string Trainer::resume(const std::string& path) {
@@ -250,10 +252,12 @@ bool Trainer::graph_usable(std::int64_t local, std::int64_t global, double progr
 void Trainer::graph_step(const RawBatch& batch, double weight, double lr) {
   graph_images_.copy_(batch.images);
   graph_labels_.copy_(batch.labels);
-  const RawBatch inputs{graph_images_, graph_labels_};
-  PhaseSeconds ignored;  // the phases of a recorded step are not the host's to time
-  PhaseClock clock;
-  const auto step = [&] { compute_step(inputs, weight, lr, ignored, clock); };
+  // Everything by value: a graph may keep the step (the CPU stand-in in the tests does).
+  const auto step = [this, inputs = RawBatch{graph_images_, graph_labels_}, weight, lr] {
+    PhaseSeconds ignored;  // the phases of a recorded step are not the host's to time
+    PhaseClock clock;
+    compute_step(inputs, weight, lr, ignored, clock);
+  };
   if (graph_warm_ups_ < kGraphWarmUps) {
     graph_->warm_up(step);
     ++graph_warm_ups_;

@@ -9,6 +9,7 @@
 #include "dptrain/train/batcher.h"
 #include "dptrain/train/lr_schedule.h"
 #include "dptrain/train/threads.h"
+#include "dptrain/train/trainer.h"
 
 namespace dptrain {
 namespace {
@@ -74,6 +75,59 @@ TEST(Batcher, ShuffledEpochVisitsEverySampleOnce) {
   std::sort(labels.begin(), labels.end());
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(labels, expected);
+}
+
+// What a CUDA graph does, on the CPU: a recorded step runs again at every replay. Drives the
+// trainer's graph logic (warm-ups, one capture, replays of full steps only, fixed inputs).
+class RerunStepGraph : public StepGraph {
+ public:
+  struct Counts {
+    int warm_ups = 0, captures = 0, replays = 0;
+  };
+  explicit RerunStepGraph(Counts& counts) : counts_(counts) {}
+  void warm_up(const std::function<void()>& step) override {
+    ++counts_.warm_ups;
+    step();
+  }
+  void capture(const std::function<void()>& step) override {
+    ++counts_.captures;
+    recorded_ = step;
+  }
+  void replay() override {
+    ++counts_.replays;
+    recorded_();
+  }
+
+ private:
+  Counts& counts_;
+  std::function<void()> recorded_;
+};
+
+TEST(Trainer, ReplayedFullStepsGiveTheParametersOfEagerSteps) {
+  const std::int64_t samples = 8 * 12 + 3;  // 12 full steps and a partial one per epoch
+  const Shard train = testing::synthetic_shard({0, samples});
+  const Shard test = testing::synthetic_shard({0, 16});
+  SingleRankCommunicator alone;
+  TrainConfig config;
+  config.data = "synthetic";
+  config.batch_size = 8;
+  config.lr = 0.05;
+  config.epochs = 2;
+  config.shuffle = true;  // the graph's inputs must follow the order of every epoch
+
+  Trainer eager(config, alone, train, samples, test);
+  eager.run(nullptr);
+  Trainer replayed(config, alone, train, samples, test);
+  RerunStepGraph::Counts counts;
+  replayed.replay_steps_with(std::make_unique<RerunStepGraph>(counts));
+  replayed.run(nullptr);
+
+  EXPECT_EQ(counts.warm_ups, 3);
+  EXPECT_EQ(counts.captures, 1);
+  EXPECT_EQ(counts.replays, 2 * 12 - 3) << "every full step after the warm-ups is a replay";
+  EXPECT_EQ(replayed.graph_steps(), counts.replays);
+  const auto a = eager.parameters(), b = replayed.parameters();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
 }
 
 TEST(LearningRate, LinearScalingWithWarmup) {

@@ -47,6 +47,9 @@ class Trainer {
   torch::Device device() const { return device_; }
   // Whether full steps are replayed as a CUDA graph.
   bool uses_graphs() const { return graph_ != nullptr; }
+  // Runs full steps through `graph` from now on (the constructor does this with a CUDA graph
+  // where --cuda-graphs allows; tests drive the logic on the CPU with a stand-in).
+  void replay_steps_with(std::unique_ptr<StepGraph> graph);
   // Steps run as a replayed CUDA graph since the trainer was made.
   std::int64_t graph_steps() const { return graph_steps_; }
   std::int64_t steps_per_epoch() const { return steps_per_epoch_; }
