@@ -4,14 +4,16 @@
 #   PyTorch quickstart (its DataLoader, 1 thread); PyTorch DDP with gloo (in-memory shards);
 #   dptrain; for each rank count in RANKS (default "1 2"). At the largest count dptrain also
 #   runs without overlap and with bf16 gradients, for their accuracy.
-# Prints samples/s of each run's best epoch and the ratios, checks every run's own result, and
-# exits 1 if a ratio misses its target (EXPECT_* variables, see scripts/bench/compare.py).
+# Prints samples/s of each run's best epoch (over REPEATS interleaved rounds, default 2) and the
+# ratios, checks every run's own result, and exits 1 if a ratio misses its target (EXPECT_*
+# variables, see scripts/bench/compare.py).
 # On a 16-core machine: RANKS="1 2 4 8 16" EXPECT_EFFICIENCY=0.75 EXPECT_VS_DDP=8 $0
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 EPOCHS=${EPOCHS:-2}
 RANKS=${RANKS:-"1 2"}
+REPEATS=${REPEATS:-2}  # rounds of every run
 PYTHON=${PYTHON:-/usr/bin/python3}  # Debian's interpreter, which has python3-torch
 install_packages "${DPTRAIN_PACKAGES[@]}" python3-torch python3-torchvision
 build_dptrain
@@ -41,20 +43,26 @@ dptrain_run() {  # NAME RANKS [OPTIONS...]
     --threads 1 --metrics "$results/$name.jsonl" "$@" | grep -E '^(epoch|done)' || true
 }
 
-log "PyTorch quickstart, 1 thread, $EPOCHS epochs"
-$PYTHON "$bench/pytorch_quickstart.py" --root "$results/torchvision" --epochs "$EPOCHS" --threads 1 \
-  | tee "$results/quickstart.json"
-largest=1
-for n in $RANKS; do
-  dptrain_run "dptrain$n" "$n"
-  log "PyTorch DDP gloo, $n ranks x 1 thread"
-  mpirun_local -n "$n" -x OMP_NUM_THREADS -x OPENBLAS_NUM_THREADS \
-    $PYTHON "$bench/pytorch_ddp.py" --root "$results/torchvision" --epochs "$EPOCHS" --threads 1 \
-    | tee "$results/ddp$n.json"
-  largest=$n
-done
-dptrain_run "dptrain$largest-no-overlap" "$largest" --no-overlap
-dptrain_run "dptrain$largest-bf16" "$largest" --grad-dtype bf16
+# One round runs everything once; rounds interleave, so that a slow spell of a shared machine
+# does not fall on one configuration only. Each run counts with its best epoch of all rounds.
+run_round() {  # ROUND
+  local round=$1 n largest=1
+  log "round $round of $REPEATS: PyTorch quickstart, 1 thread, $EPOCHS epochs"
+  $PYTHON "$bench/pytorch_quickstart.py" --root "$results/torchvision" --epochs "$EPOCHS" --threads 1 \
+    | tee "$results/quickstart.r$round.json"
+  for n in $RANKS; do
+    dptrain_run "dptrain$n.r$round" "$n"
+    log "PyTorch DDP gloo, $n ranks x 1 thread"
+    mpirun_local -n "$n" -x OMP_NUM_THREADS -x OPENBLAS_NUM_THREADS \
+      $PYTHON "$bench/pytorch_ddp.py" --root "$results/torchvision" --epochs "$EPOCHS" --threads 1 \
+      | tee "$results/ddp$n.r$round.json"
+    largest=$n
+  done
+  dptrain_run "dptrain$largest-no-overlap.r$round" "$largest" --no-overlap
+  dptrain_run "dptrain$largest-bf16.r$round" "$largest" --grad-dtype bf16
+}
+
+for round in $(seq "$REPEATS"); do run_round "$round"; done
 
 echo
 $PYTHON "$bench/compare.py" "$results" $RANKS

@@ -1,20 +1,43 @@
-"""Reading benchmark results and checking them, shared by compare.py and compare_gpu.py."""
+"""Reading benchmark results and checking them, shared by compare.py and compare_gpu.py.
+
+A run repeated in several rounds has one file per round, NAME.rK.EXT instead of NAME.EXT; its
+speed is its best over all rounds (a shared machine is noisy), its results those of round 1
+(every round computes the same numbers).
+"""
+import glob
 import json
 import os
 
 
+def _files(results, name):
+    exact = os.path.join(results, name)
+    if os.path.exists(exact):
+        return [exact]
+    stem, ext = os.path.splitext(exact)
+    rounds = sorted(glob.glob(f"{stem}.r*{ext}"))
+    if not rounds:
+        raise FileNotFoundError(f"{exact} (or {stem}.rK{ext})")
+    return rounds
+
+
 def last_json(results, name):
-    """The last JSON line of a PyTorch reference's output."""
-    with open(os.path.join(results, name)) as f:
-        return json.loads([line for line in f if line.startswith("{")][-1])
+    """A PyTorch reference's JSON line (its last), from the round with the best samples/s."""
+    records = []
+    for path in _files(results, name):
+        with open(path) as f:
+            records.append(json.loads([line for line in f if line.startswith("{")][-1]))
+    return max(records, key=lambda r: r["samples_per_second"])
 
 
 def dptrain_run(results, name):
     """A dptrain --metrics file: best epoch's samples/s, the accuracy curve and the epochs."""
-    with open(os.path.join(results, name)) as f:
-        records = [json.loads(line) for line in f if line.strip()]
-    epochs = [r for r in records if not r.get("summary")]
-    return {"samples_per_second": max(e["samples_per_second"] for e in epochs),
+    rounds = []
+    for path in _files(results, name):
+        with open(path) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        rounds.append([r for r in records if not r.get("summary")])
+    epochs = rounds[0]
+    return {"samples_per_second": max(e["samples_per_second"] for run in rounds for e in run),
             "test_accuracy": epochs[-1]["test_accuracy"],
             "curve": [e["test_accuracy"] for e in epochs], "epochs": epochs}
 
