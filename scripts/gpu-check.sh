@@ -82,7 +82,7 @@ cpu_tests() {
 }
 
 cpu_scaling() {
-  RESULTS=$work/cpu-scaling RANKS="1 2 4 8 16" EXPECT_EFFICIENCY=0.75 EXPECT_VS_DDP=8 \
+  RESULTS=$work/cpu-scaling RANKS="1 2 4 8 16" REPEATS=1 EXPECT_EFFICIENCY=0.75 EXPECT_VS_DDP=8 \
     "$DPTRAIN_ROOT/scripts/bench-vs-pytorch.sh"
 }
 
