@@ -70,15 +70,18 @@ configure() {
   TORCH_CUDA_ARCH_LIST=9.0 cmake -S "$DPTRAIN_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_PREFIX_PATH="$torch_prefix;$work/sysroot/usr" -DDPTRAIN_WITH_CUDA=ON \
     -DDPTRAIN_CARRIED_DIR="$deps" -DCUDAToolkit_ROOT=/usr/local/cuda \
-    -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc -DCMAKE_CUDA_ARCHITECTURES=90
+    -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc -DCMAKE_CUDA_ARCHITECTURES=90 && return 0
+  # What CMake tried, for the log: a failed configure is otherwise hard to read from afar.
+  tail -40 "$BUILD_DIR"/CMakeFiles/CMakeError.log "$BUILD_DIR"/CMakeFiles/CMakeConfigureLog.yaml 2>/dev/null
+  return 1
 }
 
 gpu_tests() {
-  (cd "$BUILD_DIR" && ctest -L gpu --output-on-failure -V)
+  (cd "$BUILD_DIR" && ctest -L gpu --no-tests=error --output-on-failure -V)
 }
 
 cpu_tests() {
-  (cd "$BUILD_DIR" && ctest -R "gpu_runtime_errors|train_tests|data_tests|data_parallel_2_ranks" --output-on-failure)
+  (cd "$BUILD_DIR" && ctest -R "gpu_runtime_errors|train_tests|data_tests|data_parallel_2_ranks" --no-tests=error --output-on-failure)
 }
 
 cpu_scaling() {
