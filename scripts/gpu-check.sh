@@ -99,7 +99,7 @@ step cpu-tests cpu_tests
 step gpu-bench env RESULTS="$work/bench" "$DPTRAIN_ROOT/scripts/bench-gpu.sh"
 [ "${CPU_SCALING:-0}" = 1 ] && step cpu-scaling cpu_scaling
 
-tar -czf "$out/results.tgz" -C "$work" $(cd "$work" && ls -d bench cpu-scaling 2>/dev/null)
+tar -czf "$out/results.tgz" --exclude=torchvision -C "$work" $(cd "$work" && ls -d bench cpu-scaling 2>/dev/null)
 rm -rf "$work"
 if [ ${#failed[@]} -gt 0 ]; then
   log "failed: ${failed[*]}"
