@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "../support/small_config.h"
 #include "../support/synthetic.h"
 #include "../support/union_gradient.h"
 #include "dptrain/comm/gradient_sync.h"
@@ -23,11 +24,8 @@ namespace {
 const torch::Device kGpu(torch::kCUDA, 0);
 
 TrainConfig gpu_config() {
-  TrainConfig c;
-  c.data = "synthetic";
+  TrainConfig c = testing::small_config();
   c.batch_size = 8;
-  c.lr = 0.05;
-  c.seed = 7;
   c.epochs = 1;
   c.device = "cuda";
   return c;

@@ -2,6 +2,8 @@
 // run under mpiexec -n 2 on a GPU machine (ctest -L gpu).
 #include <gtest/gtest.h>
 
+#include "../support/replicas.h"
+#include "../support/small_config.h"
 #include "../support/synthetic.h"
 #include "../support/union_gradient.h"
 #include "dptrain/comm/mpi_communicator.h"
@@ -11,12 +13,7 @@ namespace dptrain {
 namespace {
 
 TrainConfig shared_gpu_config() {
-  TrainConfig c;
-  c.data = "synthetic";
-  c.batch_size = 5;
-  c.lr = 0.05;
-  c.seed = 7;
-  c.bucket_mb = 0.5;  // several buckets
+  TrainConfig c = testing::small_config();
   c.device = "cuda";
   c.backend = "mpi";
   return c;
@@ -44,23 +41,9 @@ TEST(GpuSharedByRanks, AveragedGradientEqualsGradientOfTheUnionOfBatches) {
 
 TEST(GpuSharedByRanks, ReplicasStayIdentical) {
   MpiCommunicator comm;
-  const std::int64_t samples = 101;
-  TrainConfig config = shared_gpu_config();
-  config.shuffle = true;
-  config.lr_scaling = LrScaling::linear;
-  config.warmup_epochs = 1.0;
-  config.epochs = 3;
-  const Shard train = testing::synthetic_shard(shard_range(samples, comm.rank(), comm.size()));
-  const Shard test = testing::synthetic_shard(shard_range(20, comm.rank(), comm.size()));
-  Trainer trainer(config, comm, train, samples, test);
-  trainer.run(nullptr);
-  EXPECT_EQ(trainer.graph_steps(), 0) << "averaging through host memory cannot be in a CUDA graph";
-
-  const torch::Tensor mine = flat_cpu(trainer.parameters());
-  torch::Tensor lowest = mine.clone(), highest = mine.clone();
-  MPI_Allreduce(MPI_IN_PLACE, lowest.data_ptr<float>(), lowest.numel(), MPI_FLOAT, MPI_MIN, MPI_COMM_WORLD);
-  MPI_Allreduce(MPI_IN_PLACE, highest.data_ptr<float>(), highest.numel(), MPI_FLOAT, MPI_MAX, MPI_COMM_WORLD);
-  EXPECT_TRUE(torch::equal(lowest, highest)) << "replicas diverged";
+  const auto run = testing::train_replicas(shared_gpu_config(), comm);
+  EXPECT_EQ(run->trainer->graph_steps(), 0) << "averaging through host memory cannot be in a CUDA graph";
+  EXPECT_TRUE(testing::identical_on_all_ranks(flat_cpu(run->trainer->parameters()))) << "replicas diverged";
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "../support/replicas.h"
+#include "../support/small_config.h"
 #include "../support/synthetic.h"
 #include "../support/union_gradient.h"
 #include "dptrain/comm/fail_together.h"
@@ -14,16 +16,7 @@
 namespace dptrain {
 namespace {
 
-TrainConfig small_config() {
-  TrainConfig c;
-  c.data = "synthetic";
-  c.batch_size = 5;
-  c.lr = 0.05;
-  c.seed = 7;
-  c.bucket_mb = 0.5;  // several buckets
-  return c;
-}
-
+using testing::small_config;
 using testing::gradients;
 // Flat copy of every parameter (or gradient) for comparisons.
 torch::Tensor flatten(const std::vector<torch::Tensor>& tensors) { return testing::flat_cpu(tensors); }
@@ -52,23 +45,8 @@ TEST(DataParallel, AveragedGradientEqualsGradientOfTheUnionOfBatches) {
 
 TEST(DataParallel, ParametersStayIdenticalOnAllRanks) {
   MpiCommunicator comm;
-  const std::int64_t samples = 101;
-  TrainConfig config = small_config();
-  config.shuffle = true;
-  config.lr_scaling = LrScaling::linear;
-  config.warmup_epochs = 1.0;
-  config.epochs = 3;
-  const Shard train = testing::synthetic_shard(shard_range(samples, comm.rank(), comm.size()));
-  const Shard test = testing::synthetic_shard(shard_range(20, comm.rank(), comm.size()));
-  Trainer trainer(config, comm, train, samples, test);
-  trainer.run(nullptr);
-
-  const torch::Tensor mine = flatten(trainer.parameters()).contiguous();
-  torch::Tensor lowest = mine.clone(), highest = mine.clone();
-  MPI_Allreduce(MPI_IN_PLACE, lowest.data_ptr<float>(), lowest.numel(), MPI_FLOAT, MPI_MIN, MPI_COMM_WORLD);
-  MPI_Allreduce(MPI_IN_PLACE, highest.data_ptr<float>(), highest.numel(), MPI_FLOAT, MPI_MAX, MPI_COMM_WORLD);
-  EXPECT_TRUE(torch::equal(lowest, highest)) << "replicas diverged";
-  EXPECT_TRUE(torch::equal(mine, lowest));
+  const auto run = testing::train_replicas(small_config(), comm);
+  EXPECT_TRUE(testing::identical_on_all_ranks(flatten(run->trainer->parameters()))) << "replicas diverged";
 }
 
 TEST(DataParallel, OverlappedAveragingIsBitIdenticalToSequential) {
