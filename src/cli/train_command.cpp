@@ -93,7 +93,7 @@ void bind_options(TrainCommand& t) {
       ->capture_default_str();
   cmd.add_flag("--overlap,!--no-overlap", c.overlap,
                "Sum gradient buckets while backward still runs, on a communication thread "
-               "(default: on)")
+               "(with nccl: on NCCL's stream) (default: on)")
       ->default_str("true");  // what the effective configuration shows when it is not given
   cmd.add_option("--checkpoint-dir", c.checkpoint_dir,
                  "Write checkpoints here (atomically, with a checksum; the newest are kept)");
