@@ -1,5 +1,7 @@
 #include "terminal.h"
 
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -20,6 +22,19 @@ bool is_terminal_device(const std::string& path) {
   return path.rfind("/dev/pts/", 0) == 0 || path.rfind("/dev/tty", 0) == 0;
 }
 
+int columns_of(int fd) {
+  struct winsize size {};
+  return ioctl(fd, TIOCGWINSZ, &size) == 0 ? size.ws_col : 0;
+}
+
+int columns_of_device(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_NOCTTY);
+  if (fd < 0) return 0;
+  const int columns = columns_of(fd);
+  close(fd);
+  return columns;
+}
+
 }  // namespace
 
 bool stdout_is_terminal() {
@@ -29,6 +44,20 @@ bool stdout_is_terminal() {
   // that mpirun starts through a remote daemon see the daemon's output, which is no terminal.
   if (std::getenv("OMPI_COMM_WORLD_SIZE")) return is_terminal_device(stdout_target(getppid()));
   return true;
+}
+
+int terminal_columns() {
+  int columns = 0;
+  if (!std::getenv("OMPI_COMM_WORLD_SIZE")) {
+    columns = columns_of(STDOUT_FILENO);
+  } else if (const std::string device = stdout_target(getppid()); is_terminal_device(device)) {
+    // mpirun's pseudo-terminal for the rank has a size of its own; the user sees mpirun's.
+    columns = columns_of_device(device);
+  }
+  if (columns <= 0) {
+    if (const char* env = std::getenv("COLUMNS")) columns = std::atoi(env);
+  }
+  return columns > 0 ? columns : 0;
 }
 
 }  // namespace dptrain

@@ -6,4 +6,8 @@ namespace dptrain {
 
 bool stdout_is_terminal();
 
+// Columns of that terminal (under mpirun: of the one mpirun writes to), else $COLUMNS; 0 when
+// neither says.
+int terminal_columns();
+
 }  // namespace dptrain

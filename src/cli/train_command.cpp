@@ -143,7 +143,7 @@ Setup prepare(const TrainConfig& c, ProgressMode progress, Communicator& comm) {
   s.reporters = std::make_unique<ReporterList>();
   // Before the console reporter, so that the bar is cleared before the epoch's line.
   if (progress != ProgressMode::off) {
-    s.reporters->add(std::make_unique<ProgressReporter>(std::cout, progress));
+    s.reporters->add(std::make_unique<ProgressReporter>(std::cout, progress, terminal_columns()));
   }
   s.reporters->add(std::make_unique<ConsoleReporter>(std::cout));
   if (!c.out_dir.empty()) std::filesystem::create_directories(c.out_dir);

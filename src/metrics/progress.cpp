@@ -89,10 +89,12 @@ void ProgressReporter::step(const StepProgress& p) {
 void ProgressReporter::draw_bar(const StepProgress& p) {
   const int filled = percent_done(p) * kBarWidth / 100;
   const std::string bar = std::string(filled, '#') + std::string(kBarWidth - filled, '.');
+  std::string line = "epoch " + std::to_string(p.epoch) + " [" + bar + "] " + progress_text(p);
+  // One column short of the width: a line that fills the last column wraps on some terminals.
+  if (columns_ > 1 && line.size() >= static_cast<std::size_t>(columns_)) line.resize(columns_ - 1);
   // "\r" returns to the start of the line and "\033[K" erases what a longer previous
   // redraw left behind.
-  out_ << "\repoch " << p.epoch << " [" << bar << "] " << progress_text(p) << "\033[K"
-       << std::flush;
+  out_ << '\r' << line << "\033[K" << std::flush;
   last_redraw_ = p.seconds;
   bar_shown_ = true;
 }

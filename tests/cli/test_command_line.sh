@@ -135,6 +135,20 @@ for launcher in "" "$mpiexec -n 1"; do
   fi
 done
 
+# A narrow terminal: every redraw is cut to its width less one column, so none wraps (also
+# under mpirun, whose own terminal is the one measured).
+for launcher in "" "$mpiexec -n 1"; do
+  out=$(timeout 120 script -qec "stty cols 40; $launcher $(printf '%q ' "$dptrain" "${tiny[@]}")" \
+    /dev/null </dev/null 2>&1)
+  widest=$(tr '\r' '\n' <<<"$out" | sed 's/\x1b\[K//g' | grep '^epoch 2 \[' | awk '{ print length($0) }' | sort -n | tail -1)
+  if [ "${widest:-0}" -eq 39 ]; then
+    echo "ok: on a 40-column terminal${launcher:+ under mpirun} the bar lines are 39 columns"
+    passed=$((passed + 1))
+  else
+    fail "narrow terminal${launcher:+ under mpirun}: widest bar line ${widest:-none}, expected 39"
+  fi
+done
+
 expect_ok "help" "$dptrain" train --help
 "$dptrain" train --help | grep -q 'smaller or empty last batch' || fail "--help does not state the shard policy"
 

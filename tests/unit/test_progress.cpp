@@ -94,6 +94,18 @@ TEST(Progress, BarIsErasedWhenARunStopsMidEpoch) {
   EXPECT_EQ(out.str().substr(out.str().size() - 4), "\r\033[K");
 }
 
+TEST(Progress, BarLinesFitANarrowTerminal) {
+  std::ostringstream out;
+  ProgressReporter reporter(out, ProgressMode::bar, 40);
+  reporter.step({1, 5, 10, 5, 320.0, 2.0, 1.0});
+  const std::string text = out.str();
+  ASSERT_EQ(text.substr(0, 1), "\r");
+  ASSERT_EQ(text.substr(text.size() - 3), "\033[K");
+  const std::string line = text.substr(1, text.size() - 4);
+  EXPECT_EQ(line.size(), 39u) << line;
+  EXPECT_EQ(line.rfind("epoch 1 [######......]  50%", 0), 0u) << line;
+}
+
 TEST(Progress, OffWritesNothing) {
   EXPECT_EQ(run_epochs(ProgressMode::off, 2, 469, 0.01), "");
 }

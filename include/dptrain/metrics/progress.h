@@ -21,7 +21,10 @@ class ProgressReporter : public MetricsReporter {
  public:
   // The time comes with each step (StepProgress::seconds), so the throttle needs no clock of
   // its own and tests can drive it step by step.
-  ProgressReporter(std::ostream& out, ProgressMode mode) : out_(out), mode_(mode) {}
+  // `columns`: the terminal's width, to which a bar line is cut so that it never wraps (a
+  // wrapped line cannot be redrawn in place); 0 when unknown.
+  ProgressReporter(std::ostream& out, ProgressMode mode, int columns = 0)
+      : out_(out), mode_(mode), columns_(columns) {}
   void step(const StepProgress& p) override;
   void epoch(const EpochMetrics&) override { clear_bar(); }
   // A stop signal ends a run mid-epoch: its message starts on a clean line.
@@ -37,6 +40,7 @@ class ProgressReporter : public MetricsReporter {
 
   std::ostream& out_;
   ProgressMode mode_;
+  int columns_;
   int epoch_ = 0;               // the epoch the state below belongs to
   double last_redraw_ = 0.0;    // seconds, bar mode
   bool bar_shown_ = false;
