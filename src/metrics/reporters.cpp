@@ -83,6 +83,7 @@ void JsonLinesReporter::summary(const RunSummary& s) {
   const nlohmann::json record = {
       {"summary", true},
       {"model", s.model},
+      {"device", s.device},
       {"ranks", s.ranks},
       {"threads", s.threads},
       {"global_batch", s.global_batch},

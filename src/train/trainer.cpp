@@ -347,6 +347,7 @@ RunSummary Trainer::run(MetricsReporter* reporter) {
   summary.threads = config_.threads;
   summary.global_batch = config_.batch_size * comm_.size();
   summary.model = config_.model;
+  summary.device = device_.str();
   for (int epoch = position_.epoch; epoch < config_.epochs; ++epoch) {
     EpochMetrics m;
     if (!train_epoch(epoch, m, reporter)) {

@@ -97,7 +97,8 @@ for key in train_loss test_loss test_accuracy epoch_seconds samples_per_second a
   grep -q "\"$key\":" "$metrics" || fail "metrics lacks $key"
 done
 grep -q '"ranks":2' "$metrics" && grep -q '"global_batch":8' "$metrics" \
-  || fail "summary does not record 2 ranks and global batch 8"
+  && grep -q '"device":"cpu"' "$metrics" \
+  || fail "summary does not record 2 ranks, global batch 8 and the cpu device"
 [ -s "$work/run/model.pt" ] && [ -s "$work/run/config.toml" ] || fail "out-dir lacks model.pt or config.toml"
 grep -q 'batch-size=4' "$work/run/config.toml" || fail "effective config lacks batch-size from TOML"
 # Flags keep their real defaults in the saved configuration, so reusing it changes nothing.

@@ -61,6 +61,7 @@ struct RunSummary {
   double final_test_accuracy = 0.0;
   double final_test_loss = 0.0;
   std::string model;
+  std::string device = "cpu";       // where rank 0 trained: "cpu", "cuda:0", ...
   Spread peak_rss_mb;               // peak resident memory per rank
   bool stopped = false;             // a stop signal ended the run before its last epoch
 };
