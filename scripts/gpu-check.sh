@@ -93,7 +93,6 @@ step probe probe
 step unpack unpack_missing_dev_files
 step configure configure
 step build cmake --build "$BUILD_DIR" -j "$(nproc)"
-step convert "$BUILD_DIR/dptrain" convert --input "$FASHION_MNIST_IDX" --output "$DATA_FILE"
 step gpu-tests gpu_tests
 step cpu-tests cpu_tests
 step gpu-bench env RESULTS="$work/bench" "$DPTRAIN_ROOT/scripts/bench-gpu.sh"

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "thread_option.h"
 #include "dptrain/error.h"
 #include "dptrain/model/registry.h"
-#include "dptrain/train/threads.h"
 
 namespace dptrain {
 
@@ -19,12 +19,8 @@ void add_checkpoint_options(CLI::App& cmd, CheckpointOptions& options) {
   cmd.add_option("--model", options.model,
                  "Model the checkpoint belongs to (default: from config.toml next to it, else "
                  "quickstart-mlp)");
-  options.threads = default_thread_count();
-  cmd.add_option("--threads", options.threads,
-                 "Threads for LibTorch and BLAS (default: SLURM_CPUS_PER_TASK, then "
-                 "OMP_NUM_THREADS, then 1)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  add_threads_option(cmd, options.threads, "Threads for LibTorch and BLAS")
+      ->check(CLI::PositiveNumber);
 }
 
 std::string checkpoint_file(const std::string& checkpoint) {

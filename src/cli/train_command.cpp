@@ -8,6 +8,7 @@
 #include "config_file.h"
 #include "errors.h"
 #include "terminal.h"
+#include "thread_option.h"
 #include "dptrain/checkpoint/checkpointer.h"
 #include "dptrain/comm/fail_together.h"
 #include "dptrain/comm/mpi_communicator.h"
@@ -65,11 +66,7 @@ void bind_options(TrainCommand& t) {
   cmd.add_flag("--shuffle,!--no-shuffle", c.shuffle,
                "Visit each shard in a seeded per-epoch order (default: off, like the quickstart)")
       ->default_str("false");
-  c.threads = default_thread_count();
-  cmd.add_option("--threads", c.threads,
-                 "Threads per rank for LibTorch and BLAS together (default: SLURM_CPUS_PER_TASK, "
-                 "then OMP_NUM_THREADS, then 1)")
-      ->capture_default_str();
+  add_threads_option(cmd, c.threads, "Threads per rank for LibTorch and BLAS together");
   cmd.add_option("--device", c.device,
                  "cpu, or cuda: each rank trains on GPU (rank within the node) mod (GPUs it sees), "
                  "its shard copied there once")

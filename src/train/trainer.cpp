@@ -108,8 +108,7 @@ Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& tra
   parameters_ = model_->parameters();
   GradientSyncOptions sync_options;
   sync_options.bucket_bytes = static_cast<std::size_t>(config.bucket_mb * kBytesPerMb);
-  sync_options.overlap = config.overlap;
-  sync_options.precision = parse_transport_precision(config.grad_dtype);
+  sync_options.overlap = config.overlap;  // the transport's precision comes with it
   // Alone, there is nothing to sum: gradients stay LibTorch's own, which backward creates
   // without zeroing and accumulating, as in a plain PyTorch loop.
   if (comm_.size() > 1) {

@@ -31,7 +31,7 @@ namespace dptrain {
 struct GradientSyncOptions {
   std::size_t bucket_bytes = 4u << 20;
   bool overlap = true;  // reduce buckets during backward on a communication thread
-  TransportPrecision precision = TransportPrecision::fp32;
+  TransportPrecision precision = TransportPrecision::fp32;  // for the host transport made from a communicator
 };
 
 class GradientSync {
