@@ -85,8 +85,8 @@ std::int64_t checked_length(hid_t dataset, const std::string& path, const std::s
   return static_cast<std::int64_t>(dims[0]);
 }
 
-void read_rows(hid_t dataset, std::int64_t begin, std::int64_t count, std::size_t row_bytes,
-               std::uint8_t* out, const std::string& path, const std::string& name) {
+void read_rows(hid_t dataset, std::int64_t begin, std::int64_t count, std::uint8_t* out,
+               const std::string& path, const std::string& name) {
   H5Handle file_space(H5Dget_space(dataset), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(file_space.get());
   std::vector<hsize_t> start(rank, 0), extent(rank);
@@ -96,8 +96,9 @@ void read_rows(hid_t dataset, std::int64_t begin, std::int64_t count, std::size_
   h5_check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
                                extent.data(), nullptr),
            path, "cannot select rows of " + name);
-  const hsize_t elements = static_cast<hsize_t>(count) * row_bytes;
-  H5Handle memory_space(H5Screate_simple(1, &elements, nullptr), H5Sclose);
+  // The memory space has the selection's own shape: with a flat one, HDF5 maps every element
+  // between the two shapes one by one, which made reading a shard take seconds.
+  H5Handle memory_space(H5Screate_simple(rank, extent.data(), nullptr), H5Sclose);
   h5_check(H5Dread(dataset, H5T_NATIVE_UINT8, memory_space.get(), file_space.get(), H5P_DEFAULT, out),
            path, "cannot read " + name + " (truncated or corrupt file?)");
 }
@@ -134,9 +135,9 @@ Shard read_shard(const std::string& path, const std::string& split, ShardRange r
   shard.images.resize(static_cast<std::size_t>(range.count) * kImagePixels);
   shard.labels.resize(static_cast<std::size_t>(range.count));
   if (range.count == 0) return shard;
-  read_rows(images.get(), range.begin, range.count, kImagePixels, shard.images.data(), path,
+  read_rows(images.get(), range.begin, range.count, shard.images.data(), path,
             "/" + split + "/images");
-  read_rows(labels.get(), range.begin, range.count, 1, shard.labels.data(), path,
+  read_rows(labels.get(), range.begin, range.count, shard.labels.data(), path,
             "/" + split + "/labels");
   for (std::size_t i = 0; i < shard.labels.size(); ++i) {
     if (shard.labels[i] >= kNumClasses) {
