@@ -14,8 +14,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 EPOCHS=${EPOCHS:-5}                  # dptrain runs: the whole accuracy curve
 REFERENCE_EPOCHS=${REFERENCE_EPOCHS:-2}
 PYTHON=${PYTHON:-python3}
-results=${RESULTS:-$(mktemp -d)}
-mkdir -p "$results"
+results=$(results_folder "${RESULTS:-}")  # RESULTS=DIR: new or empty; keeps the run's files
 [ -f "$DATA_FILE" ] || "$BUILD_DIR/dptrain" convert --input "$FASHION_MNIST_IDX" --output "$DATA_FILE"
 raw=$results/torchvision/FashionMNIST/raw
 mkdir -p "$raw"

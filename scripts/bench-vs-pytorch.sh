@@ -4,7 +4,7 @@
 #   PyTorch quickstart (its DataLoader, 1 thread); PyTorch DDP with gloo (in-memory shards);
 #   dptrain; for each rank count in RANKS (default "1 2"). At the largest count dptrain also
 #   runs without overlap and with bf16 gradients, for their accuracy.
-# Prints samples/s of each run's best epoch (over REPEATS interleaved rounds, default 2) and the
+# Prints samples/s of each run's best epoch (over REPEATS interleaved rounds, default 3) and the
 # ratios, checks every run's own result, and exits 1 if a ratio misses its target (EXPECT_*
 # variables, see scripts/bench/compare.py).
 # On a 16-core machine: RANKS="1 2 4 8 16" EXPECT_EFFICIENCY=0.75 EXPECT_VS_DDP=8 $0
@@ -13,20 +13,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 EPOCHS=${EPOCHS:-2}
 RANKS=${RANKS:-"1 2"}
-REPEATS=${REPEATS:-2}  # rounds of every run
+REPEATS=${REPEATS:-3}  # rounds of every run
 PYTHON=${PYTHON:-/usr/bin/python3}  # Debian's interpreter, which has python3-torch
+# RESULTS=DIR (new or empty) keeps the run's files (metrics, PyTorch JSON lines) for a closer look.
+results=$(results_folder "${RESULTS:-}")
+[ -n "${RESULTS:-}" ] || trap 'rm -rf "$results"' EXIT
 install_packages "${DPTRAIN_PACKAGES[@]}" python3-torch python3-torchvision
 build_dptrain
 convert_data
 
-# RESULTS=DIR keeps the run's files (metrics, PyTorch JSON lines) for a closer look.
-if [ -n "${RESULTS:-}" ]; then
-  results=$RESULTS
-  mkdir -p "$results"
-else
-  results=$(mktemp -d)
-  trap 'rm -rf "$results"' EXIT
-fi
 # torchvision's layout: ROOT/FashionMNIST/raw/ with the uncompressed IDX files.
 raw=$results/torchvision/FashionMNIST/raw
 mkdir -p "$raw"
@@ -43,10 +38,22 @@ dptrain_run() {  # NAME RANKS [OPTIONS...]
     --threads 1 --metrics "$results/$name.jsonl" "$@" | grep -E '^(epoch|done)' || true
 }
 
+# How fast the ranks exchange gradients in this round: `dptrain bench allreduce` of the
+# quickstart MLP's 669 706 gradients (2.7 MB) on the largest rank count. On a shared virtual
+# machine this varies several-fold from run to run; the report shows it next to the speeds.
+allreduce_probe() {  # ROUND
+  local n=${RANKS##* }
+  [ "$n" -gt 1 ] || return 0
+  log "allreduce of the quickstart's gradients, $n ranks"
+  mpirun_local -n "$n" "$BUILD_DIR/dptrain" bench allreduce --min-bytes 2678824 --max-bytes 2678824 \
+    --json "$results/allreduce$n.r$1.json" | tail -n 1
+}
+
 # One round runs everything once; rounds interleave, so that a slow spell of a shared machine
 # does not fall on one configuration only. Each run counts with its best epoch of all rounds.
 run_round() {  # ROUND
   local round=$1 n largest=1
+  allreduce_probe "$round"
   log "round $round of $REPEATS: PyTorch quickstart, 1 thread, $EPOCHS epochs"
   $PYTHON "$bench/pytorch_quickstart.py" --root "$results/torchvision" --epochs "$EPOCHS" --threads 1 \
     | tee "$results/quickstart.r$round.json"

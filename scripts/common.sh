@@ -23,6 +23,19 @@ SLURM_TEST_PACKAGES=(slurmctld slurmd slurm-client munge iproute2 util-linux
 
 log() { printf '[dptrain] %s\n' "$*" >&2; }
 
+# The folder a benchmark writes its result files to: DIR if given, else a new temporary one.
+# A given folder must be new or empty: files of an earlier run would be read as this run's.
+results_folder() {  # [DIR]
+  if [ -z "${1:-}" ]; then
+    mktemp -d
+  elif [ -n "$(ls -A "$1" 2>/dev/null)" ]; then
+    echo "dptrain: error: RESULTS=$1 is not empty (it holds an earlier run's files); give a new folder" >&2
+    return 1
+  else
+    mkdir -p "$1" && echo "$1"
+  fi
+}
+
 # Installs those of the given Debian packages that are missing (none: nothing happens).
 # DPTRAIN_SKIP_INSTALL=1 skips it, on machines that are not Debian or have no network (the
 # GPU hosts, which scripts/gpu-check.sh prepares instead).

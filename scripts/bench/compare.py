@@ -2,14 +2,15 @@
 run's own result (samples per epoch, accuracy) and the expected ratios.
 
 Usage: compare.py DIR RANKS...  DIR holds quickstart.json and ddpN.json (PyTorch JSON lines),
-dptrainN.jsonl, dptrainN-no-overlap.jsonl, dptrainN-bf16.jsonl (dptrain --metrics files).
+dptrainN.jsonl, dptrainN-no-overlap.jsonl, dptrainN-bf16.jsonl (dptrain --metrics files),
+and allreduceN.json (dptrain bench allreduce --json, shown as the machine's state per round).
 Targets: EXPECT_1RANK_VS_QUICKSTART (2.0), EXPECT_EFFICIENCY (0.9: dptrain N ranks against N x
 its 1 rank), EXPECT_VS_DDP (2.5: dptrain against DDP gloo at the largest N). Exit 1 on a miss.
 """
 import os
 import sys
 
-from results import Checks, dptrain_run, last_json
+from results import Checks, allreduce_probes, dptrain_run, last_json
 
 results, ranks = sys.argv[1], [int(n) for n in sys.argv[2:]]
 largest = ranks[-1]
@@ -32,6 +33,10 @@ for n in ranks:
           f" {d / ddp[n]['samples_per_second']:7.2f}x")
 print(f"{f'dptrain, {largest} ranks, no overlap':44s} {plain['samples_per_second']:10.0f}")
 print(f"{f'dptrain, {largest} ranks, bf16 gradients':44s} {bf16['samples_per_second']:10.0f}")
+probes = allreduce_probes(results, largest)
+if probes:
+    print(f"allreduce of the 2.7 MB of gradients on {largest} ranks, by round: "
+          + ", ".join(f"{1e6 * s:.0f} us" for s in probes))
 print()
 
 checks = Checks()

@@ -9,12 +9,18 @@ import json
 import os
 
 
+def _round_number(path):
+    return int(os.path.basename(path).rsplit(".r", 1)[1].split(".")[0])
+
+
 def _files(results, name):
     exact = os.path.join(results, name)
-    if os.path.exists(exact):
-        return [exact]
     stem, ext = os.path.splitext(exact)
-    rounds = sorted(glob.glob(f"{stem}.r*{ext}"))
+    rounds = sorted(glob.glob(f"{stem}.r*{ext}"), key=_round_number)
+    if os.path.exists(exact):
+        if rounds:  # two runs' files in one folder: which is this run's is unknowable
+            raise RuntimeError(f"{exact} and {rounds[0]} are from different runs; use a new folder")
+        return [exact]
     if not rounds:
         raise FileNotFoundError(f"{exact} (or {stem}.rK{ext})")
     return rounds
@@ -40,6 +46,19 @@ def dptrain_run(results, name):
     return {"samples_per_second": max(e["samples_per_second"] for run in rounds for e in run),
             "test_accuracy": epochs[-1]["test_accuracy"],
             "curve": [e["test_accuracy"] for e in epochs], "epochs": epochs}
+
+
+def allreduce_probes(results, ranks):
+    """Seconds of one allreduce in each round's `dptrain bench allreduce` probe (none: [])."""
+    try:
+        paths = _files(results, f"allreduce{ranks}.json")
+    except FileNotFoundError:
+        return []
+    probes = []
+    for path in paths:
+        with open(path) as f:
+            probes.append(json.load(f)["sizes"][0]["seconds"])
+    return probes
 
 
 class Checks:
