@@ -33,6 +33,11 @@ class HostTransport : public BucketTransport {
     thread_->post([this, bucket] { reduce_in_place(comm_, bucket, precision_); });
   }
 
+  void launch_after_backward(const torch::Tensor& bucket) override {
+    if (thread_) thread_->wait();  // the buckets before it, in order; MPI is then free for us
+    reduce_in_place(comm_, bucket, precision_);
+  }
+
   void wait() override {
     if (thread_) thread_->wait();
   }

@@ -1,5 +1,7 @@
 #include "dptrain/comm/communication_thread.h"
 
+#include <utility>
+
 namespace dptrain {
 
 CommunicationThread::CommunicationThread() : thread_([this] { run(); }) {}

@@ -95,8 +95,9 @@ void GradientSync::gradient_ready(std::size_t bucket) {
 
 void GradientSync::launch_ready_buckets() {
   // Launch strictly in index order so that every rank issues the same collectives in the
-  // same sequence, whatever order its hooks fire in.
-  while (next_launch_ < buckets_.size() && missing_[next_launch_] <= 0) {
+  // same sequence, whatever order its hooks fire in. The last bucket is complete only when
+  // backward ends, with nothing left to overlap: finish() launches it.
+  while (next_launch_ + 1 < buckets_.size() && missing_[next_launch_] <= 0) {
     transport_->launch(buckets_[next_launch_++]);
   }
 }
@@ -104,8 +105,7 @@ void GradientSync::launch_ready_buckets() {
 void GradientSync::finish() {
   const auto start = std::chrono::steady_clock::now();
   launched_during_backward_ = next_launch_;
-  for (std::size_t b = 0; b < buckets_.size(); ++b) missing_[b] = 0;
-  launch_ready_buckets();
+  while (next_launch_ < buckets_.size()) transport_->launch_after_backward(buckets_[next_launch_++]);
   transport_->wait();
   wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

@@ -8,7 +8,8 @@
 //
 // With overlap, a hook on each parameter's gradient accumulator counts the gradients still
 // missing from its bucket; a complete bucket is launched at once (to the communication thread,
-// or onto NCCL's stream), while backward computes the earlier layers. Buckets are always
+// or onto NCCL's stream), while backward computes the earlier layers. The last bucket, complete
+// only when backward ends, is launched by finish() on the training thread. Buckets are always
 // launched in index order, the same on every rank, and reduced by the same code as without
 // overlap, so both paths give identical bits.
 //
@@ -49,8 +50,8 @@ class GradientSync {
   void zero_grad();
 
   // Returns when every bucket has been summed over all ranks: launches the buckets that
-  // backward did not complete (all of them without overlap, or for a rank with no samples in
-  // this step) and waits for those in flight.
+  // backward did not launch (the last one; all of them without overlap, or for a rank with no
+  // samples in this step) and waits for those in flight.
   void finish();
 
   std::size_t bucket_count() const { return buckets_.size(); }
