@@ -6,6 +6,7 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
+#include "dptrain/error.h"
 #include "dptrain/gpu/cuda_check.h"
 #include "dptrain/gpu/cuda_device.h"
 #include "dptrain/gpu/nccl_averager.h"
@@ -50,42 +51,46 @@ void order_after(const c10::cuda::CUDAStream& first, const c10::cuda::CUDAStream
   event.block(waiting);
 }
 
+class OwnStream : public TrainingStream {
+ public:
+  explicit OwnStream(torch::Device device)
+      : before_(c10::cuda::getCurrentCUDAStream(device.index())),
+        guard_(c10::cuda::getStreamFromPool(false, device.index())) {
+    // Pool streams do not wait for the default stream by themselves.
+    order_after(before_, guard_.current_stream());
+  }
+
+  ~OwnStream() override { order_after(guard_.current_stream(), before_); }
+
+ private:
+  c10::cuda::CUDAStream before_;
+  c10::cuda::CUDAStreamGuard guard_;
+};
+
 class CudaStepGraph : public StepGraph {
  public:
-  explicit CudaStepGraph(torch::Device device)
-      : device_(device), side_(c10::cuda::getStreamFromPool(false, device.index())) {}
+  explicit CudaStepGraph(torch::Device device) : device_(device) {}
 
-  void warm_up(const std::function<void()>& step) override { on_side_stream(step); }
+  void warm_up(const std::function<void()>& step) override { step(); }
 
   void capture(const std::function<void()>& step) override {
+    const c10::cuda::CUDAStream stream = c10::cuda::getCurrentCUDAStream(device_.index());
+    if (stream == c10::cuda::getDefaultCUDAStream(device_.index())) {
+      throw Error("internal: a CUDA graph cannot be captured on the default stream (use_training_stream)");
+    }
     // Nothing may be in flight that the capture could tangle with (PyTorch's own
     // torch.cuda.graph synchronizes here too).
     check_cuda(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
     graph_ = std::make_unique<at::cuda::CUDAGraph>();
-    on_side_stream([&] {
-      graph_->capture_begin();
-      step();
-      graph_->capture_end();
-    });
+    graph_->capture_begin();
+    step();
+    graph_->capture_end();
   }
 
   void replay() override { graph_->replay(); }
 
  private:
-  // CUDA graphs are captured on a stream other than the default one; its work is ordered
-  // after and before the training stream's.
-  void on_side_stream(const std::function<void()>& work) {
-    const c10::cuda::CUDAStream main = c10::cuda::getCurrentCUDAStream(device_.index());
-    order_after(main, side_);
-    {
-      c10::cuda::CUDAStreamGuard guard(side_);
-      work();
-    }
-    order_after(side_, main);
-  }
-
   torch::Device device_;
-  c10::cuda::CUDAStream side_;
   std::unique_ptr<at::cuda::CUDAGraph> graph_;
 };
 
@@ -102,6 +107,11 @@ torch::Device cuda_device_of_local_rank(int local_rank) {
 
 std::unique_ptr<BucketTransport> make_nccl_transport(Communicator& comm, torch::Device device) {
   return std::make_unique<NcclTransport>(comm, device);
+}
+
+std::unique_ptr<TrainingStream> use_training_stream(torch::Device device) {
+  if (!device.is_cuda()) return std::make_unique<TrainingStream>();
+  return std::make_unique<OwnStream>(device);
 }
 
 std::unique_ptr<StepGraph> make_step_graph(torch::Device device) {

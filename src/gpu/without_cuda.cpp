@@ -20,6 +20,11 @@ torch::Device cuda_device_of_local_rank(int) { no_cuda(); }
 
 std::unique_ptr<BucketTransport> make_nccl_transport(Communicator&, torch::Device) { no_cuda(); }
 
+std::unique_ptr<TrainingStream> use_training_stream(torch::Device device) {
+  if (device.is_cuda()) no_cuda();
+  return std::make_unique<TrainingStream>();
+}
+
 std::unique_ptr<StepGraph> make_step_graph(torch::Device) { no_cuda(); }
 
 }  // namespace dptrain

@@ -97,6 +97,7 @@ Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& tra
       train_samples_(train_samples),
       steps_per_epoch_(dptrain::steps_per_epoch(train_samples, comm.size(), config.batch_size)),
       device_(training_device(config, comm)),
+      stream_(use_training_stream(device_)),
       batcher_(train, config.batch_size, device_) {
   torch::manual_seed(config.seed);
   // Built and broadcast on the CPU, so a GPU run starts from the same parameters as a CPU run.

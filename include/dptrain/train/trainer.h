@@ -85,6 +85,7 @@ class Trainer {
   std::int64_t train_samples_;
   std::int64_t steps_per_epoch_;
   torch::Device device_;
+  std::unique_ptr<TrainingStream> stream_;  // before everything that queues GPU work
   torch::nn::Sequential model_;
   std::vector<torch::Tensor> parameters_;  // the model's, on the device
   Batcher batcher_;
