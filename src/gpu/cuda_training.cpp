@@ -60,7 +60,13 @@ class OwnStream : public TrainingStream {
     order_after(before_, guard_.current_stream());
   }
 
-  ~OwnStream() override { order_after(guard_.current_stream(), before_); }
+  ~OwnStream() override {
+    try {
+      order_after(guard_.current_stream(), before_);
+    } catch (...) {
+      // Unwinding from a GPU error already: that error is the one to report.
+    }
+  }
 
  private:
   c10::cuda::CUDAStream before_;
