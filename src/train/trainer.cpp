@@ -214,10 +214,11 @@ void Trainer::compute_step(const RawBatch& raw, double weight, double lr, PhaseS
     // allocated once, at capture, in the graph's own memory, and rewritten by every replay.)
     for (auto& p : parameters_) p.mutable_grad().reset();
   }
-  clock.lap(phases.data);
+  clock.lap(phases.optimizer);  // zeroing gradients is the optimizer's part, as in PyTorch
   const std::int64_t samples = raw.labels.size(0);
   if (samples > 0) {
     const Batch batch = Batcher::convert(raw);
+    clock.lap(phases.data);
     torch::Tensor loss = torch::nn::functional::cross_entropy(model_->forward(batch.images), batch.labels);
     clock.lap(phases.forward);
     // A weight of exactly 1 (one rank, full batches) needs no multiplication: one kernel less.

@@ -13,7 +13,7 @@ struct PhaseSeconds {
   double forward = 0.0;        // model and loss
   double backward = 0.0;       // gradients (buckets start reducing meanwhile, with overlap)
   double communication = 0.0;  // waiting for gradient sums after backward
-  double optimizer = 0.0;
+  double optimizer = 0.0;      // zeroing the gradients and updating the parameters
   double total() const { return data + forward + backward + communication + optimizer; }
 };
 
