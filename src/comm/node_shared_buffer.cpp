@@ -39,7 +39,11 @@ Segment segment_of(int local_rank, int local_size, std::size_t count) {
 
 // out[i] = sum over slots of slot[i], summed in slot order on every rank so that results are
 // bit-identical wherever they are computed. `out` may be one of the slots: each block is read
-// completely before it is written.
+// completely before it is written. Built for AVX-512, AVX2 and plain x86-64, chosen when the
+// program starts: a portable build would otherwise add 4 floats at a time on CPUs that add 16.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 void sum_slots(const std::vector<const float*>& slots, float* out, std::size_t count) {
   constexpr std::size_t kBlock = 1024;
   alignas(64) float sum[kBlock];
