@@ -44,6 +44,13 @@ struct TrainCommand {
   CLI::App* cmd = nullptr;
 };
 
+// A string option that takes one of `choices`; its default shows in --help and the
+// effective configuration.
+CLI::Option* add_choice_option(CLI::App& cmd, const std::string& name, std::string& value,
+                               const std::string& help, const std::vector<std::string>& choices) {
+  return cmd.add_option(name, value, help)->check(CLI::IsMember(choices))->capture_default_str();
+}
+
 void bind_options(TrainCommand& t) {
   CLI::App& cmd = *t.cmd;
   TrainConfig& c = t.config;
@@ -55,10 +62,9 @@ void bind_options(TrainCommand& t) {
   cmd.add_option("--epochs", c.epochs, "Passes over the training set")->capture_default_str();
   cmd.add_option("--batch-size", c.batch_size, "Samples per rank and step")->capture_default_str();
   cmd.add_option("--lr", c.lr, "SGD learning rate (for 1 rank)")->capture_default_str();
-  cmd.add_option("--lr-scaling", t.lr_scaling,
-                 "none: lr as given; linear: lr x ranks, ramped from lr over --warmup-epochs")
-      ->check(CLI::IsMember({"none", "linear"}))
-      ->capture_default_str();
+  add_choice_option(cmd, "--lr-scaling", t.lr_scaling,
+                    "none: lr as given; linear: lr x ranks, ramped from lr over --warmup-epochs",
+                    {"none", "linear"});
   cmd.add_option("--warmup-epochs", c.warmup_epochs, "Epochs of linear warm-up (linear scaling)")
       ->capture_default_str();
   cmd.add_option("--seed", c.seed, "Seed for the initial parameters and shuffling")
@@ -67,27 +73,25 @@ void bind_options(TrainCommand& t) {
                "Visit each shard in a seeded per-epoch order (default: off, like the quickstart)")
       ->default_str("false");
   add_threads_option(cmd, c.threads, "Threads per rank for LibTorch and BLAS together");
-  cmd.add_option("--device", c.device,
-                 "cpu, or cuda: each rank trains on GPU (rank within the node) mod (GPUs it sees), "
-                 "its shard copied there once")
-      ->check(CLI::IsMember({"cpu", "cuda"}))
-      ->capture_default_str();
-  cmd.add_option("--backend", c.backend,
-                 "What averages gradients: mpi (CPU memory; on cuda staged through it, so ranks "
-                 "may share a GPU), nccl (GPU memory, one GPU per rank); auto: nccl on cuda, else mpi")
-      ->check(CLI::IsMember({"auto", "mpi", "nccl"}))
-      ->capture_default_str();
-  cmd.add_option("--cuda-graphs", c.cuda_graphs,
-                 "Record a full training step once as a CUDA graph and replay it (no launch "
-                 "overhead): on, off; auto: on with cuda where the backend allows (nccl, or 1 rank)")
-      ->check(CLI::IsMember({"auto", "on", "off"}))
-      ->capture_default_str();
+  add_choice_option(cmd, "--device", c.device,
+                    "cpu, or cuda: each rank trains on GPU (rank within the node) mod (GPUs it "
+                    "sees), its shard copied there once",
+                    kDevices);
+  add_choice_option(cmd, "--backend", c.backend,
+                    "What averages gradients: mpi (CPU memory; on cuda staged through it, so ranks "
+                    "may share a GPU), nccl (GPU memory, one GPU per rank); auto: nccl on cuda, "
+                    "else mpi",
+                    kBackends);
+  add_choice_option(cmd, "--cuda-graphs", c.cuda_graphs,
+                    "Record a full training step once as a CUDA graph and replay it (no launch "
+                    "overhead): on, off; auto: on with cuda where the backend allows (nccl, or 1 "
+                    "rank)",
+                    kCudaGraphModes);
   cmd.add_option("--bucket-mb", c.bucket_mb, "Gradient bucket size in MiB")->capture_default_str();
-  cmd.add_option("--grad-dtype", c.grad_dtype,
-                 "Precision gradients travel in between processes: fp32 (exact), bf16 or fp16 "
-                 "(half the bytes; sums are formed in fp32)")
-      ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
-      ->capture_default_str();
+  add_choice_option(cmd, "--grad-dtype", c.grad_dtype,
+                    "Precision gradients travel in between processes: fp32 (exact), bf16 or fp16 "
+                    "(half the bytes; sums are formed in fp32)",
+                    {"fp32", "bf16", "fp16"});
   cmd.add_flag("--overlap,!--no-overlap", c.overlap,
                "Sum gradient buckets while backward still runs, on a communication thread "
                "(with nccl: on NCCL's stream) (default: on)")

@@ -1,6 +1,6 @@
 #include "dptrain/config/config.h"
 
-#include <initializer_list>
+#include <algorithm>
 #include <sstream>
 
 #include "dptrain/checkpoint/checkpoint_schedule.h"
@@ -18,18 +18,20 @@ void require(bool ok, const char* option, const char* expectation, const T& valu
   throw Error(text.str());
 }
 
-bool is_one_of(const std::string& value, std::initializer_list<const char*> choices) {
-  for (const char* choice : choices) {
-    if (value == choice) return true;
+void require_one_of(const std::string& value, const char* option,
+                    const std::vector<std::string>& choices) {
+  std::string expectation;  // "a, b or c"
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    expectation += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
   }
-  return false;
+  require(std::find(choices.begin(), choices.end(), value) != choices.end(), option,
+          expectation.c_str(), value);
 }
 
 void validate_device(const TrainConfig& c) {
-  require(is_one_of(c.device, {"cpu", "cuda"}), "--device", "cpu or cuda", c.device);
-  require(is_one_of(c.backend, {"auto", "mpi", "nccl"}), "--backend", "auto, mpi or nccl", c.backend);
-  require(is_one_of(c.cuda_graphs, {"auto", "on", "off"}), "--cuda-graphs", "auto, on or off",
-          c.cuda_graphs);
+  require_one_of(c.device, "--device", kDevices);
+  require_one_of(c.backend, "--backend", kBackends);
+  require_one_of(c.cuda_graphs, "--cuda-graphs", kCudaGraphModes);
   if (c.backend == "nccl" && c.device != "cuda") {
     throw Error("--backend nccl needs --device cuda: NCCL averages gradients in GPU memory");
   }

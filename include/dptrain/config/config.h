@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace dptrain {
 
@@ -34,6 +35,12 @@ struct TrainConfig {
   std::string metrics;              // JSON-lines file, empty for none
   std::string out_dir;              // final model and effective configuration, empty for none
 };
+
+// What --device, --backend and --cuda-graphs accept: the command line and validate() check
+// the same lists.
+inline const std::vector<std::string> kDevices{"cpu", "cuda"};
+inline const std::vector<std::string> kBackends{"auto", "mpi", "nccl"};
+inline const std::vector<std::string> kCudaGraphModes{"auto", "on", "off"};
 
 // Throws dptrain::Error naming the first option whose value cannot work.
 void validate(const TrainConfig& config);
