@@ -16,11 +16,7 @@ REFERENCE_EPOCHS=${REFERENCE_EPOCHS:-2}
 PYTHON=${PYTHON:-python3}
 results=$(results_folder "${RESULTS:-}")  # RESULTS=DIR: new or empty; keeps the run's files
 [ -f "$DATA_FILE" ] || "$BUILD_DIR/dptrain" convert --input "$FASHION_MNIST_IDX" --output "$DATA_FILE"
-raw=$results/torchvision/FashionMNIST/raw
-mkdir -p "$raw"
-for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
-  [ -f "$raw/$f" ] || gunzip -c "$FASHION_MNIST_IDX/$f.gz" > "$raw/$f"
-done
+torchvision_data "$results/torchvision"
 bench=$DPTRAIN_ROOT/scripts/bench
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 

@@ -22,12 +22,7 @@ install_packages "${DPTRAIN_PACKAGES[@]}" python3-torch python3-torchvision
 build_dptrain
 convert_data
 
-# torchvision's layout: ROOT/FashionMNIST/raw/ with the uncompressed IDX files.
-raw=$results/torchvision/FashionMNIST/raw
-mkdir -p "$raw"
-for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
-  [ -f "$raw/$f" ] || gunzip -c "$FASHION_MNIST_IDX/$f.gz" > "$raw/$f"
-done
+torchvision_data "$results/torchvision"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 bench=$DPTRAIN_ROOT/scripts/bench
 

@@ -23,6 +23,16 @@ SLURM_TEST_PACKAGES=(slurmctld slurmd slurm-client munge iproute2 util-linux
 
 log() { printf '[dptrain] %s\n' "$*" >&2; }
 
+# Fashion-MNIST in torchvision's layout (ROOT/FashionMNIST/raw/, uncompressed IDX files), for
+# the PyTorch references of the benchmarks.
+torchvision_data() {  # ROOT
+  local raw=$1/FashionMNIST/raw f
+  mkdir -p "$raw"
+  for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+    [ -f "$raw/$f" ] || gunzip -c "$FASHION_MNIST_IDX/$f.gz" > "$raw/$f"
+  done
+}
+
 # The folder a benchmark writes its result files to: DIR if given, else a new temporary one.
 # A given folder must be new or empty: files of an earlier run would be read as this run's.
 results_folder() {  # [DIR]
