@@ -29,8 +29,12 @@ PhaseReport summarize_phases(const std::vector<PhaseSeconds>& per_rank) {
   report.backward = spread(&PhaseSeconds::backward);
   report.communication = spread(&PhaseSeconds::communication);
   report.optimizer = spread(&PhaseSeconds::optimizer);
-  std::vector<double> totals;
-  for (const auto& p : per_rank) totals.push_back(p.total());
+  std::vector<double> working, totals;
+  for (const auto& p : per_rank) {
+    working.push_back(p.working());
+    totals.push_back(p.total());
+  }
+  report.working = spread_of(working);
   report.total = spread_of(totals);
   return report;
 }

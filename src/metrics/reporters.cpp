@@ -19,6 +19,7 @@ nlohmann::json phases_json(const PhaseReport& p) {
           {"backward", spread_json(p.backward)},
           {"communication_wait", spread_json(p.communication)},
           {"optimizer", spread_json(p.optimizer)},
+          {"working", spread_json(p.working)},
           {"total", spread_json(p.total)}};
 }
 
@@ -44,7 +45,7 @@ void ConsoleReporter::epoch(const EpochMetrics& m) {
   out_ << "  seconds per rank (min/median/max): " << spread_text("data", p.data) << ", "
        << spread_text("forward", p.forward) << ", " << spread_text("backward", p.backward) << ", "
        << spread_text("waiting", p.communication) << ", "
-       << spread_text("optimizer", p.optimizer) << "; slowest rank " << p.total.slowest_rank
+       << spread_text("optimizer", p.optimizer) << "; slowest rank " << p.straggler()
        << std::endl;
 }
 
@@ -74,7 +75,7 @@ void JsonLinesReporter::epoch(const EpochMetrics& m) {
       {"learning_rate", m.learning_rate},
       {"samples", m.samples},
       {"steps", m.steps},
-      {"slowest_rank", m.phases.total.slowest_rank},
+      {"slowest_rank", m.phases.straggler()},
       {"phases", phases_json(m.phases)}};
   out_ << record.dump() << std::endl;
 }

@@ -179,14 +179,19 @@ TEST(PhaseReport, FindsMedianAndStraggler) {
   EXPECT_DOUBLE_EQ(s.median, 2.5);
   EXPECT_DOUBLE_EQ(s.max, 7.0);
   EXPECT_EQ(s.slowest_rank, 2);
+  // Synchronous ranks: the straggler computes longest, and the others wait for it, so every
+  // total is the same and the rank that waits longest is a fast one.
   PhaseSeconds fast, slow;
   fast.forward = 1.0;
-  slow.forward = 1.0;
-  slow.communication = 0.5;
-  const PhaseReport report = summarize_phases({fast, slow, fast});
-  EXPECT_EQ(report.total.slowest_rank, 1);
+  fast.communication = 0.5;
+  slow.forward = 1.4;
+  slow.communication = 0.1;
+  const PhaseReport report = summarize_phases({fast, fast, slow, fast});
+  EXPECT_EQ(report.straggler(), 2);
+  EXPECT_DOUBLE_EQ(report.working.max, 1.4);
   EXPECT_DOUBLE_EQ(report.communication.max, 0.5);
-  EXPECT_DOUBLE_EQ(report.total.median, 1.0);
+  EXPECT_DOUBLE_EQ(report.total.median, 1.5);
+  EXPECT_DOUBLE_EQ(report.total.max, 1.5);
 }
 
 }  // namespace

@@ -14,7 +14,8 @@ struct PhaseSeconds {
   double backward = 0.0;       // gradients (buckets start reducing meanwhile, with overlap)
   double communication = 0.0;  // waiting for gradient sums after backward
   double optimizer = 0.0;      // zeroing the gradients and updating the parameters
-  double total() const { return data + forward + backward + communication + optimizer; }
+  double working() const { return data + forward + backward + optimizer; }
+  double total() const { return working() + communication; }
 };
 
 // One quantity across ranks.
@@ -27,9 +28,12 @@ struct Spread {
 
 Spread spread_of(const std::vector<double>& per_rank);
 
-// Each phase across ranks; `total.slowest_rank` is the straggler of the epoch.
+// Each phase across ranks. Ranks wait for each other at every step, so their totals come out
+// about equal and the straggler is the rank that works longest and waits least:
+// `working.slowest_rank`.
 struct PhaseReport {
-  Spread data, forward, backward, communication, optimizer, total;
+  Spread data, forward, backward, communication, optimizer, working, total;
+  int straggler() const { return working.slowest_rank; }
 };
 
 PhaseReport summarize_phases(const std::vector<PhaseSeconds>& per_rank);
