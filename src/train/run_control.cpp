@@ -1,37 +1,70 @@
 #include "dptrain/train/run_control.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "dptrain/train/stop_signals.h"
 
 namespace dptrain {
+namespace {
+
+// However fast the steps, the ranks still agree this often: bounds the steps a stop waits for
+// when step times change (a slow first steps, a fast rest, or the reverse).
+constexpr std::int64_t kMaxStepsBetweenAgreements = 1000;
+
+double seconds_between(std::chrono::steady_clock::time_point from,
+                       std::chrono::steady_clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+}  // namespace
 
 RunControl::RunControl(Communicator& comm, bool checkpointing, CheckpointEvery every)
     : comm_(comm),
       checkpointing_(checkpointing),
       every_(every),
-      last_checkpoint_(std::chrono::steady_clock::now()) {}
+      last_checkpoint_(std::chrono::steady_clock::now()),
+      last_agreement_time_(last_checkpoint_) {}
 
 StepDecision RunControl::after_step(std::int64_t steps_done) {
+  if (steps_done >= next_agreement_) {
+    const StepDecision agreed = agree(steps_done);
+    if (agreed != StepDecision::proceed) return agreed;
+  }
+  return scheduled_by_steps(steps_done);
+}
+
+StepDecision RunControl::agree(std::int64_t steps_done) {
+  const auto now = std::chrono::steady_clock::now();
   int wanted = static_cast<int>(StepDecision::proceed);
-  if (checkpointing_ && every_.unit == CheckpointEvery::Unit::seconds && comm_.rank() == 0) {
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint_).count();
-    if (elapsed >= every_.amount) wanted = static_cast<int>(StepDecision::checkpoint);
+  if (checkpointing_ && every_.unit == CheckpointEvery::Unit::seconds && comm_.rank() == 0 &&
+      seconds_between(last_checkpoint_, now) >= every_.amount) {
+    wanted = static_cast<int>(StepDecision::checkpoint);
   }
   if (stop_signal() != 0) wanted = static_cast<int>(StepDecision::checkpoint_and_stop);
   wanted = comm_.allreduce_max(wanted);
-  if (wanted == 0 && checkpointing_ && every_.unit == CheckpointEvery::Unit::steps) {
-    const auto period = static_cast<std::int64_t>(std::llround(every_.amount));
-    if (period > 0 && steps_done % period == 0) wanted = static_cast<int>(StepDecision::checkpoint);
-  }
+  // Each rank proposes how many steps make kSecondsBetweenAgreements on its own clock; the
+  // smallest proposal holds for all, so the slowest rank sets the pace.
+  const double step_seconds =
+      seconds_between(last_agreement_time_, now) / static_cast<double>(steps_done - last_agreement_);
+  const double steps = step_seconds > 0 ? kSecondsBetweenAgreements / step_seconds : 1.0;
+  const int proposal = static_cast<int>(std::clamp<double>(std::floor(steps), 1.0,
+                                                           kMaxStepsBetweenAgreements));
+  next_agreement_ = steps_done + comm_.allreduce_min(proposal);
+  last_agreement_ = steps_done;
+  last_agreement_time_ = now;
   return static_cast<StepDecision>(wanted);
 }
 
+StepDecision RunControl::scheduled_by_steps(std::int64_t steps_done) const {
+  if (!checkpointing_ || every_.unit != CheckpointEvery::Unit::steps) return StepDecision::proceed;
+  const auto period = static_cast<std::int64_t>(std::llround(every_.amount));
+  return period > 0 && steps_done % period == 0 ? StepDecision::checkpoint : StepDecision::proceed;
+}
+
 bool RunControl::checkpoint_due_after_epoch(int epochs_done) const {
-  if (!checkpointing_ || every_.unit != CheckpointEvery::Unit::epochs) return false;
   const auto period = std::max<long long>(1, std::llround(every_.amount));
-  return epochs_done % period == 0;
+  return checkpointing_ && every_.unit == CheckpointEvery::Unit::epochs && epochs_done % period == 0;
 }
 
 void RunControl::checkpoint_written() { last_checkpoint_ = std::chrono::steady_clock::now(); }

@@ -1,6 +1,10 @@
 // One-process tests of the pieces the trainer wires together.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+#include <vector>
+
 #include "../support/synthetic.h"
 #include "dptrain/comm/gradient_sync.h"
 #include "dptrain/error.h"
@@ -8,6 +12,7 @@
 #include "dptrain/model/registry.h"
 #include "dptrain/train/batcher.h"
 #include "dptrain/train/lr_schedule.h"
+#include "dptrain/train/run_control.h"
 #include "dptrain/train/threads.h"
 #include "dptrain/train/trainer.h"
 
@@ -158,12 +163,6 @@ TEST(ModelRegistry, BuildsTheQuickstartMlpAndRejectsUnknownNames) {
   }
 }
 
-}  // namespace
-}  // namespace dptrain
-
-namespace dptrain {
-namespace {
-
 TEST(Threads, WarnsOnlyWhenRanksTimesThreadsExceedCores) {
   EXPECT_EQ(oversubscription_warning(2, 1, 2), "");
   EXPECT_EQ(oversubscription_warning(48, 4, 192), "");
@@ -192,6 +191,57 @@ TEST(PhaseReport, FindsMedianAndStraggler) {
   EXPECT_DOUBLE_EQ(report.communication.max, 0.5);
   EXPECT_DOUBLE_EQ(report.total.median, 1.5);
   EXPECT_DOUBLE_EQ(report.total.max, 1.5);
+}
+
+// Counts the agreements of RunControl: each one is an allreduce_max.
+class CountingCommunicator : public SingleRankCommunicator {
+ public:
+  int allreduce_max(int value) override {
+    ++agreements;
+    return value;
+  }
+  using SingleRankCommunicator::allreduce_max;
+  int agreements = 0;
+};
+
+// The steps after which RunControl decides anything but `proceed` over `steps` steps of
+// `step_time` each.
+std::vector<std::int64_t> decisions(RunControl& control, std::int64_t steps,
+                                    std::chrono::milliseconds step_time) {
+  std::vector<std::int64_t> at;
+  for (std::int64_t done = 1; done <= steps; ++done) {
+    std::this_thread::sleep_for(step_time);
+    if (control.after_step(done) != StepDecision::proceed) at.push_back(done);
+  }
+  return at;
+}
+
+TEST(RunControl, FastStepsShareOneAgreementAmongMany) {
+  CountingCommunicator comm;
+  // A time-based checkpoint due at once: rank 0 asks for one at every agreement.
+  RunControl control(comm, true, {CheckpointEvery::Unit::seconds, 0.0});
+  const auto at = decisions(control, 3000, std::chrono::milliseconds(0));
+  EXPECT_GE(comm.agreements, 3);
+  EXPECT_LE(comm.agreements, 100);  // not one per step
+  EXPECT_EQ(static_cast<int>(at.size()), comm.agreements);
+  EXPECT_EQ(at.front(), 1);
+}
+
+TEST(RunControl, SlowStepsAgreeWithinTheAgreementPeriod) {
+  CountingCommunicator comm;
+  RunControl control(comm, true, {CheckpointEvery::Unit::seconds, 0.0});
+  // 10 ms steps: at most 0.05 s / 10 ms = 5 steps between agreements.
+  const auto at = decisions(control, 20, std::chrono::milliseconds(10));
+  ASSERT_GE(at.size(), 4u);
+  for (std::size_t i = 1; i < at.size(); ++i) EXPECT_LE(at[i] - at[i - 1], 5);
+  EXPECT_GT(at.back(), 15);
+}
+
+TEST(RunControl, StepCheckpointsFallOnTheirExactSteps) {
+  CountingCommunicator comm;
+  RunControl control(comm, true, {CheckpointEvery::Unit::steps, 7.0});
+  const auto at = decisions(control, 30, std::chrono::milliseconds(0));
+  EXPECT_EQ(at, (std::vector<std::int64_t>{7, 14, 21, 28}));
 }
 
 }  // namespace
