@@ -219,8 +219,7 @@ void check_ranks_agree(const TrainConfig& c, MpiCommunicator& comm, Trainer& tra
   throw ReportedFailure();
 }
 
-int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup) {
-  Trainer trainer(t.config, comm, setup.train, setup.train_samples, setup.test);
+int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup, Trainer& trainer) {
   ResumeReport resumed;
   std::string failure;
   try {
@@ -257,6 +256,19 @@ int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup) {
   return 0;
 }
 
+int train_or_abort(const TrainCommand& t, MpiCommunicator& comm, Setup& setup) {
+  Trainer trainer(t.config, comm, setup.train, setup.train_samples, setup.test);
+  try {
+    return train_and_save(t, comm, setup, trainer);
+  } catch (const ReportedFailure&) {
+    throw;
+  } catch (const std::exception& e) {
+    // Abort while the trainer is alive: its teardown waits for the GPU, where an NCCL average
+    // may wait for ranks that will never send, and the error would never be printed.
+    abort_job(e.what());
+  }
+}
+
 int run_train(TrainCommand& t, int argc, char** argv) {
   if (!t.config_file.empty()) apply_config_file(*t.cmd, t.config_file);
   t.config.lr_scaling = t.lr_scaling == "linear" ? LrScaling::linear : LrScaling::none;
@@ -275,7 +287,7 @@ int run_train(TrainCommand& t, int argc, char** argv) {
   fail_together(comm, failure);
   warn_if_oversubscribed(t.config, comm);
   try {
-    return train_and_save(t, comm, setup);
+    return train_or_abort(t, comm, setup);
   } catch (const ReportedFailure&) {
     throw;
   } catch (const std::exception& e) {
