@@ -40,6 +40,8 @@ int default_thread_count() {
 }
 
 int node_core_count() {
+  // A job that shares a node (a GPU job with a quarter of its cores) gets only part of it.
+  if (int n = positive_from_env("SLURM_CPUS_ON_NODE")) return n;
   const long cores = sysconf(_SC_NPROCESSORS_ONLN);
   return cores > 0 ? static_cast<int>(cores) : 1;
 }

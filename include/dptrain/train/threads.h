@@ -12,7 +12,8 @@ int default_thread_count();
 // Sets LibTorch intra-op and inter-op threads and BLAS threads to `threads`.
 void set_thread_count(int threads);
 
-// Cores of this node (all of them, not only those this process may run on).
+// Cores the job has on this node: SLURM_CPUS_ON_NODE under Slurm, else all of the node's
+// (not only those this process is bound to: bound ranks each see one core).
 int node_core_count();
 
 // A warning when ranks on a node × threads per rank exceed its cores ("" when they fit):
