@@ -1,10 +1,11 @@
-# Finds NVIDIA's NCCL: nccl.h and libnccl, in the CUDA toolkit, the system, NCCL_ROOT, or the
-# module of an Alliance cluster (EBROOTNCCL, set by `module load nccl`).
+# Finds NVIDIA's NCCL: nccl.h and libnccl (libnccl.so.2 alone where no libnccl.so link was
+# installed), in the CUDA toolkit, the system, NCCL_ROOT, or the module of an Alliance cluster
+# (EBROOTNCCL, set by `module load nccl`).
 # Defines NCCL_FOUND, NCCL_VERSION and the imported target NCCL::NCCL.
 find_path(NCCL_INCLUDE_DIR nccl.h
           HINTS ${NCCL_ROOT} ENV NCCL_ROOT ENV EBROOTNCCL ${CUDAToolkit_INCLUDE_DIRS}
           PATH_SUFFIXES include)
-find_library(NCCL_LIBRARY nccl
+find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2
              HINTS ${NCCL_ROOT} ENV NCCL_ROOT ENV EBROOTNCCL ${CUDAToolkit_LIBRARY_DIR}
              PATH_SUFFIXES lib lib64)
 
