@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "../support/replicas.h"
 #include "../support/small_config.h"
@@ -101,12 +103,13 @@ TEST(DataParallel, BucketsStagedThroughHostMemoryGiveTheSameSums) {
   EXPECT_TRUE(torch::equal(results[0], results[1])) << "staging changed the sums";
 }
 
-TEST(DataParallel, Bf16GradientsCostLittleAccuracy) {
+TEST(DataParallel, SixteenBitGradientsCostLittleAccuracy) {
   MpiCommunicator comm;
   const std::int64_t samples = 120;
   std::vector<torch::Tensor> results;
   std::vector<double> losses;
-  for (const char* dtype : {"fp32", "bf16"}) {
+  const std::vector<std::string> dtypes = {"fp32", "bf16", "fp16"};
+  for (const std::string& dtype : dtypes) {
     TrainConfig config = small_config();
     config.grad_dtype = dtype;
     config.epochs = 3;
@@ -116,10 +119,12 @@ TEST(DataParallel, Bf16GradientsCostLittleAccuracy) {
     losses.push_back(trainer.run(nullptr).final_test_loss);
     results.push_back(flatten(trainer.parameters()).clone());
   }
-  const double drift = ((results[1] - results[0]).norm() / results[0].norm()).item<double>();
-  EXPECT_LT(drift, 1e-2) << "bf16 transport moved the parameters too far";
-  EXPECT_NEAR(losses[1], losses[0], 0.02 * losses[0]);
-  if (comm.size() > 1) EXPECT_GT(drift, 0.0) << "bf16 transport was not applied";
+  for (std::size_t i = 1; i < dtypes.size(); ++i) {
+    const double drift = ((results[i] - results[0]).norm() / results[0].norm()).item<double>();
+    EXPECT_LT(drift, 1e-2) << dtypes[i] << " transport moved the parameters too far";
+    EXPECT_NEAR(losses[i], losses[0], 0.02 * losses[0]) << dtypes[i];
+    if (comm.size() > 1) EXPECT_GT(drift, 0.0) << dtypes[i] << " transport was not applied";
+  }
 }
 
 TEST(DataParallel, ShardsCoverEverySampleExactlyOnce) {
