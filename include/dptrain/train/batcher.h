@@ -43,6 +43,7 @@ class Batcher {
   // Float images scaled to 0..1, like torchvision's ToTensor.
   static Batch convert(const RawBatch& raw);
 
+ private:
   torch::Tensor images_;  // uint8 [n,1,28,28], a view of the shard
   torch::Tensor labels_;  // int64 [n]
   torch::Tensor order_;   // int64 positions, or undefined for file order
