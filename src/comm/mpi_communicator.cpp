@@ -12,8 +12,6 @@
 namespace dptrain {
 namespace {
 
-
-
 // MPI counts are ints: large buffers go in pieces.
 constexpr std::size_t kMaxCount = INT_MAX / 2;
 
@@ -23,6 +21,11 @@ void allreduce_in_pieces(T* values, std::size_t count, MPI_Datatype type, MPI_Co
     const int piece = static_cast<int>(std::min(kMaxCount, count - done));
     DPTRAIN_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values + done, piece, type, MPI_SUM, comm));
   }
+}
+
+int ranks_per_node_for_tests() {
+  const char* text = std::getenv("DPTRAIN_TEST_RANKS_PER_NODE");
+  return text ? std::max(0, std::atoi(text)) : 0;
 }
 
 }  // namespace
@@ -45,8 +48,14 @@ MpiCommunicator::MpiCommunicator(MPI_Comm comm) : comm_(comm) {
   DPTRAIN_MPI_CHECK(MPI_Comm_size(comm_, &size_));
   // Ranks that share memory are the ranks of one node: that is what thread layout and GPU
   // selection need, and it holds under mpirun and srun alike (SLURM_* variables do not).
-  DPTRAIN_MPI_CHECK(
-      MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node_comm_));
+  // DPTRAIN_TEST_RANKS_PER_NODE=K, a testing hook, makes every K consecutive ranks a node of
+  // their own, so that one machine runs the reduction between nodes too.
+  if (const int per_node = ranks_per_node_for_tests()) {
+    DPTRAIN_MPI_CHECK(MPI_Comm_split(comm_, rank_ / per_node, rank_, &node_comm_));
+  } else {
+    DPTRAIN_MPI_CHECK(
+        MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node_comm_));
+  }
   DPTRAIN_MPI_CHECK(MPI_Comm_rank(node_comm_, &local_rank_));
   DPTRAIN_MPI_CHECK(MPI_Comm_size(node_comm_, &local_size_));
   // Node-shared reduction needs the same number of ranks on every node, so that segment l

@@ -2,6 +2,7 @@
 // share a node) and on ordinary memory (MPI_Allreduce), gives exact sums on every rank.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <numeric>
 
@@ -20,9 +21,19 @@ void expect_sums(const float* values, std::size_t begin, std::size_t count, int 
   }
 }
 
+// The ranks of a node are those that share memory: all of them on this machine, or every K
+// consecutive ranks with DPTRAIN_TEST_RANKS_PER_NODE=K (the test of the path between nodes).
+TEST(Allreduce, NodesAreTheRanksThatShareMemory) {
+  MpiCommunicator comm;
+  const char* per_node = std::getenv("DPTRAIN_TEST_RANKS_PER_NODE");
+  const int k = per_node ? std::atoi(per_node) : comm.size();
+  EXPECT_EQ(comm.local_size(), std::min(k, comm.size()));
+  EXPECT_EQ(comm.local_rank(), comm.rank() % k);
+  if (comm.size() > 1 && comm.size() % k == 0) EXPECT_TRUE(comm.uses_shared_memory());
+}
+
 TEST(Allreduce, ReductionBufferSumsEveryBucketExactly) {
   MpiCommunicator comm;
-  if (comm.size() > 1) EXPECT_TRUE(comm.uses_shared_memory()) << "all test ranks share a node";
   const std::size_t total = 100003;  // not a multiple of anything convenient
   float* buffer = comm.reduction_buffer(total);
   for (int round = 0; round < 3; ++round) {
