@@ -13,18 +13,28 @@ namespace {
 
 constexpr std::size_t kMaxCount = INT_MAX / 2;
 
+// MPI reduction operations over 16-bit words: decode, add in fp32, round once. In blocks,
+// through the bulk conversions (vector instructions; one value at a time, fp16 costs ~8 ns).
+void add_16_bit(const std::uint16_t* in, std::uint16_t* inout, int length, TransportPrecision precision) {
+  constexpr int kBlock = 1024;
+  float a[kBlock], b[kBlock];
+  for (int start = 0; start < length; start += kBlock) {
+    const int n = std::min(kBlock, length - start);
+    decode(in + start, static_cast<std::size_t>(n), precision, a);
+    decode(inout + start, static_cast<std::size_t>(n), precision, b);
+    for (int i = 0; i < n; ++i) b[i] += a[i];
+    encode(b, static_cast<std::size_t>(n), precision, inout + start);
+  }
+}
 
-// MPI reduction operations over 16-bit words: decode, add in fp32, round once.
 void add_bf16(void* in, void* inout, int* length, MPI_Datatype*) {
-  auto* a = static_cast<const std::uint16_t*>(in);
-  auto* b = static_cast<std::uint16_t*>(inout);
-  for (int i = 0; i < *length; ++i) b[i] = to_bf16(from_bf16(a[i]) + from_bf16(b[i]));
+  add_16_bit(static_cast<const std::uint16_t*>(in), static_cast<std::uint16_t*>(inout), *length,
+             TransportPrecision::bf16);
 }
 
 void add_fp16(void* in, void* inout, int* length, MPI_Datatype*) {
-  auto* a = static_cast<const std::uint16_t*>(in);
-  auto* b = static_cast<std::uint16_t*>(inout);
-  for (int i = 0; i < *length; ++i) b[i] = to_fp16(from_fp16(a[i]) + from_fp16(b[i]));
+  add_16_bit(static_cast<const std::uint16_t*>(in), static_cast<std::uint16_t*>(inout), *length,
+             TransportPrecision::fp16);
 }
 
 MPI_Op sum_op(TransportPrecision precision) {

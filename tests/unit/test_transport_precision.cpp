@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "dptrain/comm/transport_precision.h"
 #include "dptrain/error.h"
@@ -44,6 +45,40 @@ TEST(TransportPrecision, RoundsInPlaceAndRoundTrips) {
   }
   round_to_precision(values, 3, TransportPrecision::fp32);
   EXPECT_EQ(values[0], 0.3f);
+}
+
+// encode() and decode() convert many values at a time (vector instructions where the CPU has
+// them): they must give the bits of the one-value conversions, tails and special values too.
+TEST(TransportPrecision, BulkConversionsMatchTheOneValueConversions) {
+  std::vector<float> values = {0.0f, -0.0f, 1.0f, -1.0f, 65504.0f, 65520.0f, -1e5f, 6e-8f, 3e-5f,
+                               1e-40f, 1e30f, std::numeric_limits<float>::infinity(),
+                               -std::numeric_limits<float>::infinity(),
+                               std::numeric_limits<float>::quiet_NaN()};
+  for (int i = 0; values.size() < 1003; ++i) {
+    values.push_back(std::ldexp(1.0f + 0.37f * static_cast<float>(i % 101) / 101.0f, i % 60 - 30) *
+                     (i % 2 ? -1.0f : 1.0f));
+  }
+  for (TransportPrecision precision : {TransportPrecision::bf16, TransportPrecision::fp16}) {
+    const bool bf16 = precision == TransportPrecision::bf16;
+    std::vector<std::uint16_t> wire(values.size());
+    std::vector<float> back(values.size());
+    encode(values.data(), values.size(), precision, wire.data());
+    decode(wire.data(), wire.size(), precision, back.data());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const float one = bf16 ? from_bf16(to_bf16(values[i])) : from_fp16(to_fp16(values[i]));
+      if (std::isnan(values[i])) {
+        EXPECT_TRUE(std::isnan(back[i])) << to_string(precision) << " value " << i;
+        continue;
+      }
+      EXPECT_EQ(wire[i], bf16 ? to_bf16(values[i]) : to_fp16(values[i])) << to_string(precision) << " value " << i;
+      EXPECT_EQ(back[i], one) << to_string(precision) << " value " << i;
+    }
+    std::vector<float> rounded = values;
+    round_to_precision(rounded.data(), rounded.size(), precision);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (!std::isnan(values[i])) EXPECT_EQ(rounded[i], back[i]) << to_string(precision) << " value " << i;
+    }
+  }
 }
 
 TEST(TransportPrecision, ParsesNames) {
