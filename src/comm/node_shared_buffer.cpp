@@ -59,24 +59,51 @@ void sum_slots(const std::vector<const float*>& slots, float* out, std::size_t c
   }
 }
 
+// The same over 16-bit twins: decoded block by block and summed in fp32, in slot order.
+void sum_wires(const std::vector<const std::uint16_t*>& wires, TransportPrecision precision,
+               float* out, std::size_t count) {
+  constexpr std::size_t kBlock = 1024;
+  alignas(64) float sum[kBlock];
+  alignas(64) float next[kBlock];
+  for (std::size_t start = 0; start < count; start += kBlock) {
+    const std::size_t n = std::min(kBlock, count - start);
+    decode(wires[0] + start, n, precision, sum);
+    for (std::size_t w = 1; w < wires.size(); ++w) {
+      decode(wires[w] + start, n, precision, next);
+      for (std::size_t i = 0; i < n; ++i) sum[i] += next[i];
+    }
+    std::memcpy(out + start, sum, n * sizeof(float));
+  }
+}
+
+// Shared memory for `bytes` per local rank (padded to whole pages, so that the slots of
+// different ranks never share a cache line); returns every local rank's part.
+template <class T>
+std::vector<T*> allocate_slots(MPI_Comm node, std::size_t bytes, MPI_Win* window) {
+  const auto padded = static_cast<MPI_Aint>((bytes + 4095) / 4096 * 4096);
+  void* mine = nullptr;
+  DPTRAIN_MPI_CHECK(MPI_Win_allocate_shared(padded, sizeof(T), MPI_INFO_NULL, node, &mine, window));
+  std::memset(mine, 0, static_cast<std::size_t>(padded));
+  int size = 0;
+  DPTRAIN_MPI_CHECK(MPI_Comm_size(node, &size));
+  std::vector<T*> slots;
+  for (int r = 0; r < size; ++r) {
+    MPI_Aint slot_bytes = 0;
+    int unit = 0;
+    void* base = nullptr;
+    DPTRAIN_MPI_CHECK(MPI_Win_shared_query(*window, r, &slot_bytes, &unit, &base));
+    slots.push_back(static_cast<T*>(base));
+  }
+  return slots;
+}
+
 }  // namespace
 
 NodeSharedBuffer::NodeSharedBuffer(MPI_Comm node, MPI_Comm across_nodes, std::size_t count)
     : node_(node), across_nodes_(across_nodes), count_(count) {
   DPTRAIN_MPI_CHECK(MPI_Comm_rank(node_, &local_rank_));
   DPTRAIN_MPI_CHECK(MPI_Comm_size(node_, &local_size_));
-  // Pad each slot to a 4 KiB page so slots of different ranks never share a cache line.
-  const MPI_Aint bytes = static_cast<MPI_Aint>((count * sizeof(float) + 4095) / 4096 * 4096);
-  void* mine = nullptr;
-  DPTRAIN_MPI_CHECK(MPI_Win_allocate_shared(bytes, sizeof(float), MPI_INFO_NULL, node_, &mine, &window_));
-  for (int r = 0; r < local_size_; ++r) {
-    MPI_Aint size = 0;
-    int unit = 0;
-    void* base = nullptr;
-    DPTRAIN_MPI_CHECK(MPI_Win_shared_query(window_, r, &size, &unit, &base));
-    slots_.push_back(static_cast<float*>(base));
-  }
-  std::memset(mine, 0, static_cast<std::size_t>(bytes));
+  slots_ = allocate_slots<float>(node_, count * sizeof(float), &window_);
 
   void* state = nullptr;
   const MPI_Aint state_bytes = local_rank_ == 0 ? sizeof(BarrierState) : 0;
@@ -90,6 +117,7 @@ NodeSharedBuffer::NodeSharedBuffer(MPI_Comm node, MPI_Comm across_nodes, std::si
 }
 
 NodeSharedBuffer::~NodeSharedBuffer() {
+  if (wire_window_ != MPI_WIN_NULL) MPI_Win_free(&wire_window_);
   if (barrier_window_ != MPI_WIN_NULL) MPI_Win_free(&barrier_window_);
   if (window_ != MPI_WIN_NULL) MPI_Win_free(&window_);
 }
@@ -116,7 +144,10 @@ void NodeSharedBuffer::node_barrier() {
 
 void NodeSharedBuffer::allreduce_sum(std::size_t offset, std::size_t count,
                                      TransportPrecision precision) {
-  round_to_precision(slots_[local_rank_] + offset, count, precision);
+  if (precision != TransportPrecision::fp32) {
+    allreduce_sum_in_16_bits(offset, count, precision);
+    return;
+  }
   node_barrier();  // every rank's contribution is in its slot
   const Segment mine = segment_of(local_rank_, local_size_, count);
   std::vector<const float*> inputs;
@@ -134,6 +165,39 @@ void NodeSharedBuffer::allreduce_sum(std::size_t offset, std::size_t count,
                 theirs.count * sizeof(float));
   }
   node_barrier();  // nobody overwrites a slot that another rank is still copying from
+}
+
+void NodeSharedBuffer::map_wires() {
+  // Collective, like allreduce_sum: every rank asks for the same precision at the same step.
+  if (wire_window_ != MPI_WIN_NULL) return;
+  wires_ = allocate_slots<std::uint16_t>(node_, count_ * sizeof(std::uint16_t), &wire_window_);
+}
+
+void NodeSharedBuffer::allreduce_sum_in_16_bits(std::size_t offset, std::size_t count,
+                                                TransportPrecision precision) {
+  map_wires();
+  float* slot = slots_[local_rank_] + offset;
+  encode(slot, count, precision, wires_[local_rank_] + offset);
+  node_barrier();  // every rank's rounded contribution is in its twin
+  const Segment mine = segment_of(local_rank_, local_size_, count);
+  std::vector<const std::uint16_t*> inputs;
+  for (std::uint16_t* wire : wires_) inputs.push_back(wire + offset + mine.begin);
+  float* result = slot + mine.begin;
+  sum_wires(inputs, precision, result, mine.count);
+  if (across_nodes_ != MPI_COMM_NULL && mine.count > 0) {
+    mpi_allreduce_sum(result, mine.count, precision, across_nodes_);
+  }
+  // Published rounded, and kept rounded here too, so that every rank holds the same values.
+  // Only this rank reads this part of its twin during the sums.
+  encode(result, mine.count, precision, wires_[local_rank_] + offset + mine.begin);
+  decode(wires_[local_rank_] + offset + mine.begin, mine.count, precision, result);
+  node_barrier();  // every segment is final in its owner's twin
+  for (int r = 0; r < local_size_; ++r) {
+    if (r == local_rank_) continue;
+    const Segment theirs = segment_of(r, local_size_, count);
+    decode(wires_[r] + offset + theirs.begin, theirs.count, precision, slot + theirs.begin);
+  }
+  node_barrier();  // nobody overwrites a twin that another rank is still decoding
 }
 
 }  // namespace dptrain

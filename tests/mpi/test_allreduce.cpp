@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <numeric>
 
 #include "dptrain/comm/mpi_communicator.h"
@@ -13,6 +15,18 @@ namespace {
 
 // Small integers: float sums of them are exact whatever the order of addition.
 float contribution(int rank, std::size_t i) { return static_cast<float>((rank + 1) * (i % 97)); }
+
+// FNV-1a over the values' bits, folded to an int: equal on two ranks iff (almost surely) the
+// values are.
+int bits_hash(const float* values, std::size_t count) {
+  std::uint32_t hash = 2166136261u;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &values[i], sizeof bits);
+    hash = (hash ^ bits) * 16777619u;
+  }
+  return static_cast<int>(hash & 0x7fffffffu);
+}
 
 void expect_sums(const float* values, std::size_t begin, std::size_t count, int ranks) {
   const float factor = static_cast<float>(ranks * (ranks + 1) / 2);
@@ -79,6 +93,12 @@ TEST(Allreduce, SixteenBitTransportCostsOnlyItsPrecision) {
       inexact += shared[i] != exact;
     }
     if (comm.size() > 1) EXPECT_GT(inexact, count / 2) << "values were not rounded";
+    // Every rank ends with the same bits, or the replicas would drift apart.
+    const float* results[] = {shared, ordinary.data()};
+    for (const float* result : results) {
+      const int hash = bits_hash(result, count);
+      EXPECT_EQ(comm.allreduce_min(hash), comm.allreduce_max(hash)) << to_string(precision);
+    }
   }
 }
 

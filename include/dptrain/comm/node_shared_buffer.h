@@ -6,12 +6,18 @@
 // caches: local rank l sums segment l over all slots, the node leaders of segment l combine
 // their sums across nodes with MPI, and every rank copies the finished segments back into its
 // own slot. That beats message passing within a node, which copies each byte several times.
+//
+// With a 16-bit precision (--grad-dtype bf16|fp16) the bytes that cross between cores are
+// halved too: each rank rounds its slot into a 16-bit twin (a second window, made on first
+// use), segment owners sum the twins in fp32 and publish their result rounded to 16 bits, and
+// every rank decodes the published segments into its slot.
 #pragma once
 
 #include <mpi.h>
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "dptrain/comm/transport_precision.h"
@@ -34,8 +40,8 @@ class NodeSharedBuffer {
   }
 
   // Collective: sums data()[offset, offset + count) over all ranks of the job, in place.
-  // With a 16-bit precision each rank's contribution is rounded to it first, and the node's
-  // partial sums travel between nodes in it.
+  // With a 16-bit precision each rank's contribution is rounded to it, and so are the node's
+  // partial sums between nodes and the result: every rank ends with the same 16-bit values.
   void allreduce_sum(std::size_t offset, std::size_t count, TransportPrecision precision);
 
  private:
@@ -46,6 +52,8 @@ class NodeSharedBuffer {
   };
 
   void node_barrier();
+  void allreduce_sum_in_16_bits(std::size_t offset, std::size_t count, TransportPrecision precision);
+  void map_wires();
 
   MPI_Comm node_;
   MPI_Comm across_nodes_;
@@ -56,6 +64,8 @@ class NodeSharedBuffer {
   int local_size_ = 1;
   std::size_t count_;
   std::vector<float*> slots_;  // every local rank's slot, mapped into this process
+  MPI_Win wire_window_ = MPI_WIN_NULL;
+  std::vector<std::uint16_t*> wires_;  // every local rank's 16-bit twin of its slot
 };
 
 }  // namespace dptrain

@@ -2,7 +2,8 @@
 //
 // fp32 is exact transport. bf16 and fp16 halve the bytes on the wire: every contribution is
 // rounded to 16 bits (round to nearest even) before it leaves its process, sums are formed in
-// fp32, and a partial sum is rounded again when it crosses to another node. bf16 keeps fp32's
+// fp32, a partial sum is rounded again when it crosses to another node, and the finished sum
+// once more when the ranks of a node share it. bf16 keeps fp32's
 // range with 8 bits of mantissa; fp16 keeps 11 bits but overflows above 65504.
 #pragma once
 
