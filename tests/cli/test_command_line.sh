@@ -150,6 +150,23 @@ for launcher in "" "$mpiexec -n 1"; do
   fi
 done
 
+# Threads per rank: SLURM_CPUS_PER_TASK before OMP_NUM_THREADS before 1; and a warning, once,
+# when the ranks of a node times their threads exceed the cores the job has there.
+quick_run=("$dptrain" train --data "$work/good.h5" --epochs 1 --progress off)
+threads_of() { "$@" 2>&1 | sed -n 's/^# dptrain train: [0-9]* ranks x \([0-9]*\) threads.*/\1/p'; }
+[ "$(threads_of env SLURM_CPUS_PER_TASK=2 OMP_NUM_THREADS=3 "${quick_run[@]}")" = 2 ] \
+  && [ "$(threads_of env -u SLURM_CPUS_PER_TASK OMP_NUM_THREADS=3 "${quick_run[@]}")" = 3 ] \
+  && [ "$(threads_of env -u SLURM_CPUS_PER_TASK -u OMP_NUM_THREADS "${quick_run[@]}")" = 1 ] \
+  && [ "$(threads_of env SLURM_CPUS_PER_TASK=2 "${quick_run[@]}" --threads 1)" = 1 ] \
+  && pass "threads: --threads, then SLURM_CPUS_PER_TASK, then OMP_NUM_THREADS, then 1" \
+  || fail "threads per rank do not follow --threads, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, 1"
+out=$(SLURM_CPUS_ON_NODE=2 timeout 120 "${mpi2[@]}" "${quick_run[@]}" --threads 2 2>&1)
+fits=$(SLURM_CPUS_ON_NODE=4 timeout 120 "${mpi2[@]}" "${quick_run[@]}" --threads 2 2>&1)
+[ "$(grep -c '^dptrain: warning: 2 ranks x 2 threads on a node with 2 cores' <<<"$out")" -eq 1 ] \
+  && ! grep -q 'warning' <<<"$fits" \
+  && pass "oversubscription: one warning for 2 ranks x 2 threads on 2 cores, none on 4" \
+  || { fail "oversubscription warning"; grep -i warning <<<"$out$fits"; }
+
 expect_ok "help" "$dptrain" train --help
 "$dptrain" train --help | grep -q 'smaller or empty last batch' || fail "--help does not state the shard policy"
 
