@@ -1,21 +1,32 @@
 #include "dptrain/train/evaluate.h"
 
-#include "dptrain/train/batcher.h"
-
 namespace dptrain {
+namespace {
+
+// Larger batches than training: evaluation has no gradients to fit in cache.
+constexpr std::int64_t kEvalBatch = 1000;
+
+}  // namespace
+
+Batcher test_batches(const Shard& shard, torch::Device device) {
+  return Batcher(shard, kEvalBatch, device);
+}
 
 Evaluation evaluate(torch::nn::Sequential& model, const Shard& shard, Communicator& comm) {
-  // Larger batches than training: evaluation has no gradients to fit in cache.
-  constexpr std::int64_t kEvalBatch = 1000;
+  return evaluate(model, test_batches(shard, model->parameters().front().device()), comm);
+}
+
+Evaluation evaluate(torch::nn::Sequential& model, const Batcher& test, Communicator& comm) {
   torch::NoGradGuard no_grad;
   model->eval();
-  // Where the model is; on a GPU the sums stay there until the end, so nothing waits per batch.
+  // On a GPU the sums stay there until the end, so nothing waits per batch.
   const torch::Device device = model->parameters().front().device();
-  Batcher batcher(shard, kEvalBatch, device);
   torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
   torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device));
-  for (std::int64_t step = 0; step * kEvalBatch < shard.count; ++step) {
-    const Batch batch = batcher.batch(step);
+  const std::int64_t samples = test.shard_size();
+  for (std::int64_t step = 0, seen = 0; seen < samples; ++step) {
+    const Batch batch = test.batch(step);
+    seen += batch.size();
     const torch::Tensor logits = model->forward(batch.images);
     loss_sum += torch::nn::functional::cross_entropy(
                     logits, batch.labels,
@@ -25,7 +36,7 @@ Evaluation evaluate(torch::nn::Sequential& model, const Shard& shard, Communicat
   }
   model->train();
   double totals[3] = {loss_sum.item<double>(), correct.item<double>(),
-                      static_cast<double>(shard.count)};  // loss sum, correct, samples
+                      static_cast<double>(samples)};  // loss sum, correct, samples
   comm.allreduce_sum(totals, 3);
   Evaluation result;
   result.samples = static_cast<std::int64_t>(totals[2]);

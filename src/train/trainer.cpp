@@ -93,12 +93,12 @@ Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& tra
                  std::int64_t train_samples, const Shard& test)
     : config_(config),
       comm_(comm),
-      test_(test),
       train_samples_(train_samples),
       steps_per_epoch_(dptrain::steps_per_epoch(train_samples, comm.size(), config.batch_size)),
       device_(training_device(config, comm)),
       stream_(use_training_stream(device_)),
-      batcher_(train, config.batch_size, device_) {
+      batcher_(train, config.batch_size, device_),
+      test_batches_(test_batches(test, device_)) {
   torch::manual_seed(config.seed);
   // Built and broadcast on the CPU, so a GPU run starts from the same parameters as a CPU run.
   model_ = make_model(config.model);
@@ -336,7 +336,7 @@ EpochMetrics Trainer::finish_epoch(int epoch, double loss_sum, double samples, d
   m.train_loss = sums[1] > 0 ? sums[0] / sums[1] : 0.0;
   m.samples_per_second = m.epoch_seconds > 0 ? sums[1] / m.epoch_seconds : 0.0;
   m.learning_rate = learning_rate(config_, comm_.size(), epoch + 1.0);
-  const Evaluation test = evaluate(model_, test_, comm_);
+  const Evaluation test = evaluate(model_, test_batches_, comm_);
   m.test_loss = test.loss;
   m.test_accuracy = test.accuracy;
   return m;

@@ -5,6 +5,7 @@
 
 #include "dptrain/comm/communicator.h"
 #include "dptrain/data/hdf5_dataset.h"
+#include "dptrain/train/batcher.h"
 
 namespace dptrain {
 
@@ -14,6 +15,12 @@ struct Evaluation {
   std::int64_t samples = 0;
 };
 
+// Batches of a test shard, in file order, on `device`: made once and kept, since on a GPU
+// making them copies the shard there.
+Batcher test_batches(const Shard& shard, torch::Device device);
+
+Evaluation evaluate(torch::nn::Sequential& model, const Batcher& test, Communicator& comm);
+// The same for a shard in host memory, batched where the model is.
 Evaluation evaluate(torch::nn::Sequential& model, const Shard& shard, Communicator& comm);
 
 }  // namespace dptrain

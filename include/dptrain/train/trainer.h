@@ -81,7 +81,6 @@ class Trainer {
 
   const TrainConfig config_;
   Communicator& comm_;
-  const Shard& test_;
   std::int64_t train_samples_;
   std::int64_t steps_per_epoch_;
   torch::Device device_;
@@ -89,6 +88,7 @@ class Trainer {
   torch::nn::Sequential model_;
   std::vector<torch::Tensor> parameters_;  // the model's, on the device
   Batcher batcher_;
+  Batcher test_batches_;  // on the training device, made once
   std::unique_ptr<GradientSync> sync_;
   std::unique_ptr<torch::optim::SGD> optimizer_;
   PhaseSeconds phases_;  // this rank, current epoch
