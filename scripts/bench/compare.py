@@ -33,8 +33,8 @@ for n in ranks:
     print(f"{f'PyTorch DDP gloo, {n} ranks x 1 thread':44s} {ddp[n]['samples_per_second']:10.0f}")
     print(f"{f'dptrain, {n} ranks x 1 thread':44s} {d:10.0f} {speedup:>10s} {efficiency:>10s}"
           f" {d / ddp[n]['samples_per_second']:7.2f}x")
-print(f"{f'dptrain, {largest} ranks, 1 MB buckets, overlap':44s} {overlapped['samples_per_second']:10.0f}")
-print(f"{f'dptrain, {largest} ranks, 1 MB buckets, no overlap':44s} {plain['samples_per_second']:10.0f}")
+for label, run in (("1 MB buckets, overlap", overlapped), ("1 MB buckets, no overlap", plain)):
+    print(f"{f'dptrain, {largest} ranks, {label}':44s} {run['samples_per_second']:10.0f}")
 print(f"{f'dptrain, {largest} ranks, bf16 gradients':44s} {bf16['samples_per_second']:10.0f}")
 probes = allreduce_probes(results, largest)
 if probes:

@@ -15,7 +15,8 @@ constexpr std::size_t kMaxCount = INT_MAX / 2;
 
 // MPI reduction operations over 16-bit words: decode, add in fp32, round once. In blocks,
 // through the bulk conversions (vector instructions; one value at a time, fp16 costs ~8 ns).
-void add_16_bit(const std::uint16_t* in, std::uint16_t* inout, int length, TransportPrecision precision) {
+void add_16_bit(const std::uint16_t* in, std::uint16_t* inout, int length,
+                TransportPrecision precision) {
   constexpr int kBlock = 1024;
   float a[kBlock], b[kBlock];
   for (int start = 0; start < length; start += kBlock) {

@@ -70,8 +70,8 @@ bool has_f16c() {
 }
 
 // 8 values per instruction, rounded to nearest even like to_fp16; the tail goes one by one.
-__attribute__((target("avx,f16c"))) std::size_t encode_fp16_f16c(const float* values, std::size_t count,
-                                                                    std::uint16_t* out) {
+__attribute__((target("avx,f16c")))
+std::size_t encode_fp16_f16c(const float* values, std::size_t count, std::uint16_t* out) {
   std::size_t i = 0;
   for (; i + 8 <= count; i += 8) {
     const __m128i half = _mm256_cvtps_ph(_mm256_loadu_ps(values + i), _MM_FROUND_TO_NEAREST_INT);
@@ -80,14 +80,16 @@ __attribute__((target("avx,f16c"))) std::size_t encode_fp16_f16c(const float* va
   return i;
 }
 
-__attribute__((target("avx,f16c"))) std::size_t decode_fp16_f16c(const std::uint16_t* bits, std::size_t count,
-                                                                    float* out) {
+__attribute__((target("avx,f16c")))
+std::size_t decode_fp16_f16c(const std::uint16_t* bits, std::size_t count, float* out) {
   std::size_t i = 0;
   for (; i + 8 <= count; i += 8) {
-    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bits + i))));
+    const __m128i half = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bits + i));
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(half));
   }
   return i;
 }
+
 // bf16 is integer arithmetic: the widest vectors the CPU has, chosen when the program starts.
 __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 void encode_bf16(const float* values, std::size_t count, std::uint16_t* out) {

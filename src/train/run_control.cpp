@@ -45,8 +45,8 @@ StepDecision RunControl::agree(std::int64_t steps_done) {
   wanted = comm_.allreduce_max(wanted);
   // Each rank proposes how many steps make kSecondsBetweenAgreements on its own clock; the
   // smallest proposal holds for all, so the slowest rank sets the pace.
-  const double step_seconds =
-      seconds_between(last_agreement_time_, now) / static_cast<double>(steps_done - last_agreement_);
+  const double step_seconds = seconds_between(last_agreement_time_, now) /
+                              static_cast<double>(steps_done - last_agreement_);
   const double steps = step_seconds > 0 ? kSecondsBetweenAgreements / step_seconds : 1.0;
   const int proposal = static_cast<int>(std::clamp<double>(std::floor(steps), 1.0,
                                                            kMaxStepsBetweenAgreements));
@@ -64,7 +64,8 @@ StepDecision RunControl::scheduled_by_steps(std::int64_t steps_done) const {
 
 bool RunControl::checkpoint_due_after_epoch(int epochs_done) const {
   const auto period = std::max<long long>(1, std::llround(every_.amount));
-  return checkpointing_ && every_.unit == CheckpointEvery::Unit::epochs && epochs_done % period == 0;
+  return checkpointing_ && every_.unit == CheckpointEvery::Unit::epochs &&
+         epochs_done % period == 0;
 }
 
 void RunControl::checkpoint_written() { last_checkpoint_ = std::chrono::steady_clock::now(); }

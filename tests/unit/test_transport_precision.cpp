@@ -70,13 +70,15 @@ TEST(TransportPrecision, BulkConversionsMatchTheOneValueConversions) {
         EXPECT_TRUE(std::isnan(back[i])) << to_string(precision) << " value " << i;
         continue;
       }
-      EXPECT_EQ(wire[i], bf16 ? to_bf16(values[i]) : to_fp16(values[i])) << to_string(precision) << " value " << i;
+      EXPECT_EQ(wire[i], bf16 ? to_bf16(values[i]) : to_fp16(values[i]))
+          << to_string(precision) << " value " << i;
       EXPECT_EQ(back[i], one) << to_string(precision) << " value " << i;
     }
     std::vector<float> rounded = values;
     round_to_precision(rounded.data(), rounded.size(), precision);
     for (std::size_t i = 0; i < values.size(); ++i) {
-      if (!std::isnan(values[i])) EXPECT_EQ(rounded[i], back[i]) << to_string(precision) << " value " << i;
+      if (std::isnan(values[i])) continue;
+      EXPECT_EQ(rounded[i], back[i]) << to_string(precision) << " value " << i;
     }
   }
 }

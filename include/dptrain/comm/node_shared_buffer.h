@@ -52,7 +52,8 @@ class NodeSharedBuffer {
   };
 
   void node_barrier();
-  void allreduce_sum_in_16_bits(std::size_t offset, std::size_t count, TransportPrecision precision);
+  void allreduce_sum_in_16_bits(std::size_t offset, std::size_t count,
+                                TransportPrecision precision);
   void map_wires();
 
   MPI_Comm node_;
