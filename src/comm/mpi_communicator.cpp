@@ -172,6 +172,15 @@ std::vector<std::string> MpiCommunicator::gather_text(const std::string& text, i
   return texts;
 }
 
+void MpiCommunicator::watch_wait(const char* what, const std::function<void()>& wait) {
+  if (size_ == 1) {
+    wait();
+    return;
+  }
+  Watched watched(*this, what);
+  wait();
+}
+
 void MpiCommunicator::set_position(int epoch, std::int64_t step) {
   if (watchdog_) watchdog_->set_position(epoch, step);
 }

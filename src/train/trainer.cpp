@@ -274,7 +274,14 @@ void Trainer::graph_step(const RawBatch& batch, double weight, double lr) {
 }
 
 double Trainer::checked_epoch_loss(int epoch, std::int64_t step) {
-  const double loss = epoch_loss_.item<double>();
+  double loss = 0.0;
+  const auto read_back = [&] { loss = epoch_loss_.item<double>(); };
+  if (device_.is_cuda()) {
+    // Waits for the steps queued on the GPU, NCCL averages included.
+    comm_.watch_wait("waiting for the GPU's queued steps", read_back);
+  } else {
+    read_back();
+  }
   check_finite(loss, epoch, step, device_.is_cuda());
   return loss;
 }

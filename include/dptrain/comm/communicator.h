@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <memory>
 #include <vector>
@@ -46,6 +47,11 @@ class Communicator {
 
   // Where training stands, for messages about a collective that hangs.
   virtual void set_position(int /*epoch*/, std::int64_t /*step*/) {}
+
+  // Runs `wait`, which blocks until work this rank queued elsewhere is done, watched like a
+  // collective: on a GPU, reading a result back waits for the queued NCCL averages, which wait
+  // for every rank, so a rank that stops responding would otherwise hold the others there.
+  virtual void watch_wait(const char* /*what*/, const std::function<void()>& wait) { wait(); }
 
   // Gathers every rank's text on `root` (others get an empty list).
   virtual std::vector<std::string> gather_text(const std::string& text, int root) = 0;

@@ -47,6 +47,7 @@ class MpiCommunicator : public Communicator {
   bool supports_background_collectives() const override;
   std::vector<std::string> gather_text(const std::string& text, int root) override;
   void set_position(int epoch, std::int64_t step) override;
+  void watch_wait(const char* what, const std::function<void()>& wait) override;
 
   // Collective. From now on a collective that waits longer than `timeout_seconds` is reported
   // with the ranks that have not arrived, and the job is aborted.
