@@ -6,6 +6,9 @@
 # scripts/gpu-carry.sh fills on a Debian machine.
 #   scripts/gpu-check.sh OUT_DIR       OUT_DIR receives gpu-check.log and results.tgz
 # CPU_SCALING=1 adds the CPU scaling series of bench-vs-pytorch.sh (1 to 16 ranks).
+# STEPS="..." runs only the steps named (probe unpack configure build gpu-tests cpu-tests
+# gpu-bench cpu-scaling), e.g. STEPS="unpack configure build cpu-scaling" in a second call on a
+# host that still has build-gpu from the first (configure and build are then quick).
 # Exits non-zero if any step failed; every step runs regardless, so one call says everything.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -20,9 +23,14 @@ export FASHION_MNIST_IDX=$deps/fashion-mnist DATA_FILE=$work/fashion-mnist.h5
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 failed=()
 
+default_steps="probe unpack configure build gpu-tests cpu-tests gpu-bench"
+[ "${CPU_SCALING:-0}" = 1 ] && default_steps+=" cpu-scaling"
+STEPS=${STEPS:-$default_steps}
+
 step() {  # NAME COMMAND...: runs a step, timed; a failure is remembered, not fatal
   local name=$1 start=$SECONDS
   shift
+  [[ " $STEPS " == *" $name "* ]] || return 0
   log "== $name"
   if "$@"; then
     log "== $name: ok ($((SECONDS - start)) s)"
@@ -96,9 +104,10 @@ step build cmake --build "$BUILD_DIR" -j "$(nproc)"
 step gpu-tests gpu_tests
 step cpu-tests cpu_tests
 step gpu-bench env RESULTS="$work/bench" "$DPTRAIN_ROOT/scripts/bench-gpu.sh"
-[ "${CPU_SCALING:-0}" = 1 ] && step cpu-scaling cpu_scaling
+step cpu-scaling cpu_scaling
 
-tar -czf "$out/results.tgz" --exclude=torchvision -C "$work" $(cd "$work" && ls -d bench cpu-scaling 2>/dev/null)
+kept=$(cd "$work" && ls -d bench cpu-scaling 2>/dev/null)
+[ -z "$kept" ] || tar -czf "$out/results.tgz" --exclude=torchvision -C "$work" $kept
 rm -rf "$work"
 if [ ${#failed[@]} -gt 0 ]; then
   log "failed: ${failed[*]}"
