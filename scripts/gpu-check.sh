@@ -18,6 +18,8 @@ work=$(mktemp -d)
 exec > >(tee "$out/gpu-check.log") 2>&1
 deps=$DPTRAIN_ROOT/.deps
 BUILD_DIR=$DPTRAIN_ROOT/build-gpu
+# Unpacked development files: kept beside the build, so that a later call builds incrementally.
+sysroot=$DPTRAIN_ROOT/build-gpu-sysroot
 export DPTRAIN_SKIP_INSTALL=1 BUILD_DIR PYTHON=${PYTHON:-python3}
 export FASHION_MNIST_IDX=$deps/fashion-mnist DATA_FILE=$work/fashion-mnist.h5
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -53,7 +55,6 @@ probe() {
 
 # OpenSSL and zlib headers, from the carried .debs when the host has none.
 unpack_missing_dev_files() {
-  local sysroot=$work/sysroot
   mkdir -p "$sysroot"
   [ -f /usr/include/openssl/evp.h ] || dpkg-deb -x "$deps"/debs/libssl-dev_*.deb "$sysroot"
   [ -f /usr/include/zlib.h ] || dpkg-deb -x "$deps"/debs/zlib1g-dev_*.deb "$sysroot"
@@ -76,7 +77,7 @@ configure() {
   local torch_prefix
   torch_prefix=$($PYTHON -c 'import torch; print(torch.utils.cmake_prefix_path)')
   TORCH_CUDA_ARCH_LIST=9.0 cmake -S "$DPTRAIN_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_PREFIX_PATH="$torch_prefix;$work/sysroot/usr" -DDPTRAIN_WITH_CUDA=ON \
+    -DCMAKE_PREFIX_PATH="$torch_prefix;$sysroot/usr" -DDPTRAIN_WITH_CUDA=ON \
     -DDPTRAIN_CARRIED_DIR="$deps" -DCUDAToolkit_ROOT=/usr/local/cuda \
     -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc -DCMAKE_CUDA_ARCHITECTURES=90 && return 0
   # What CMake tried, for the log: a failed configure is otherwise hard to read from afar.
