@@ -1,7 +1,5 @@
 #include "dptrain/train/trainer.h"
 
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +11,8 @@
 #include "dptrain/data/fashion_mnist.h"
 #include "dptrain/data/shard.h"
 #include "dptrain/error.h"
+#include "dptrain/metrics/peak_memory.h"
+#include "dptrain/metrics/phase_clock.h"
 #include "dptrain/model/checkpoint.h"
 #include "dptrain/model/registry.h"
 #include "dptrain/train/fingerprint.h"
@@ -20,20 +20,6 @@
 #include "dptrain/train/lr_schedule.h"
 
 namespace dptrain {
-
-// Adds the time since the previous lap to one phase of the step breakdown.
-class PhaseClock {
- public:
-  void lap(double& phase) {
-    const auto now = std::chrono::steady_clock::now();
-    phase += std::chrono::duration<double>(now - mark_).count();
-    mark_ = now;
-  }
-
- private:
-  std::chrono::steady_clock::time_point mark_ = std::chrono::steady_clock::now();
-};
-
 namespace {
 
 constexpr double kBytesPerMb = 1024.0 * 1024.0;
@@ -52,16 +38,6 @@ void set_learning_rate(torch::optim::SGD& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) {
     static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
   }
-}
-
-// Peak resident memory of every rank: each should hold only its shard, whatever the job size.
-Spread gather_peak_rss_mb(Communicator& comm) {
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  const double mine = static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
-  std::vector<double> all(static_cast<std::size_t>(comm.size()));
-  comm.allgather(&mine, 1, all.data());
-  return spread_of(all);
 }
 
 torch::Device training_device(const TrainConfig& config, Communicator& comm) {
