@@ -257,9 +257,11 @@ int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup, T
 }
 
 int train_or_abort(const TrainCommand& t, MpiCommunicator& comm, Setup& setup) {
-  Trainer trainer(t.config, comm, setup.train, setup.train_samples, setup.test);
+  std::unique_ptr<Trainer> trainer;
   try {
-    return train_and_save(t, comm, setup, trainer);
+    trainer = std::make_unique<Trainer>(t.config, comm, setup.train, setup.train_samples,
+                                        setup.test);
+    return train_and_save(t, comm, setup, *trainer);
   } catch (const ReportedFailure&) {
     throw;
   } catch (const std::exception& e) {
@@ -286,13 +288,7 @@ int run_train(TrainCommand& t, int argc, char** argv) {
   }
   fail_together(comm, failure);
   warn_if_oversubscribed(t.config, comm);
-  try {
-    return train_or_abort(t, comm, setup);
-  } catch (const ReportedFailure&) {
-    throw;
-  } catch (const std::exception& e) {
-    abort_job(e.what());
-  }
+  return train_or_abort(t, comm, setup);
 }
 
 }  // namespace

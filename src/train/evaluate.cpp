@@ -12,10 +12,6 @@ Batcher test_batches(const Shard& shard, torch::Device device) {
   return Batcher(shard, kEvalBatch, device);
 }
 
-Evaluation evaluate(torch::nn::Sequential& model, const Shard& shard, Communicator& comm) {
-  return evaluate(model, test_batches(shard, model->parameters().front().device()), comm);
-}
-
 Evaluation evaluate(torch::nn::Sequential& model, const Batcher& test, Communicator& comm) {
   torch::NoGradGuard no_grad;
   model->eval();

@@ -154,10 +154,11 @@ TEST(DataParallel, ShardedEvaluationEqualsWholeTestSet) {
   torch::manual_seed(3);
   torch::nn::Sequential model = make_model("quickstart-mlp");
   broadcast_parameters(model->parameters(), comm);
-  const Evaluation sharded =
-      evaluate(model, testing::synthetic_shard(shard_range(samples, comm.rank(), comm.size())), comm);
+  const Shard mine = testing::synthetic_shard(shard_range(samples, comm.rank(), comm.size()));
+  const Evaluation sharded = evaluate(model, test_batches(mine, torch::kCPU), comm);
   SingleRankCommunicator alone;
-  const Evaluation whole = evaluate(model, testing::synthetic_shard({0, samples}), alone);
+  const Shard all = testing::synthetic_shard({0, samples});
+  const Evaluation whole = evaluate(model, test_batches(all, torch::kCPU), alone);
   EXPECT_EQ(sharded.samples, samples);
   EXPECT_DOUBLE_EQ(sharded.accuracy, whole.accuracy);
   EXPECT_NEAR(sharded.loss, whole.loss, 1e-5 * whole.loss);

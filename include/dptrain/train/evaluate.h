@@ -20,7 +20,5 @@ struct Evaluation {
 Batcher test_batches(const Shard& shard, torch::Device device);
 
 Evaluation evaluate(torch::nn::Sequential& model, const Batcher& test, Communicator& comm);
-// The same for a shard in host memory, batched where the model is.
-Evaluation evaluate(torch::nn::Sequential& model, const Shard& shard, Communicator& comm);
 
 }  // namespace dptrain
