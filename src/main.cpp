@@ -11,6 +11,7 @@
 #include "cli/launcher.h"
 #include "dptrain/comm/fail_together.h"
 #include "dptrain/gpu/cuda_training.h"
+#include "dptrain/train/heap.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"dptrain: data-parallel training of LibTorch models across MPI ranks"};
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
     dptrain::report_usage_error(std::string(e.what()) + " (see --help)");
     return 2;
   }
+  dptrain::keep_freed_memory_for_reuse();
   try {
     return commands.at(app.get_subcommands().front()->get_name())(argc, argv);
   } catch (const dptrain::ReportedFailure&) {

@@ -1,8 +1,10 @@
 // One-process tests of the pieces the trainer wires together.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "dptrain/metrics/metrics.h"
 #include "dptrain/model/registry.h"
 #include "dptrain/train/batcher.h"
+#include "dptrain/train/heap.h"
 #include "dptrain/train/lr_schedule.h"
 #include "dptrain/train/run_control.h"
 #include "dptrain/train/threads.h"
@@ -189,6 +192,28 @@ TEST(Threads, CountsTheCoresSlurmGaveTheJobOnTheNode) {
   } else {
     unsetenv("SLURM_CPUS_ON_NODE");
   }
+}
+
+TEST(Heap, ReusesAFreedLargeBlockWithoutFreshPages) {
+  // 48 MiB is beyond glibc's own adaptive limit: by default every such block is mapped afresh
+  // (12 288 page faults each time it is written); kept in the heap, the second one reuses the first.
+  constexpr std::size_t kBytes = 48u << 20;
+  const auto write_block = [] {
+    char* volatile block = static_cast<char*>(std::malloc(kBytes));
+    ASSERT_NE(block, nullptr);
+    std::memset(block, 1, kBytes);
+    std::free(block);
+  };
+  const auto page_faults = [] {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_minflt;
+  };
+  keep_freed_memory_for_reuse();
+  write_block();
+  const long before = page_faults();
+  write_block();
+  EXPECT_LT(page_faults() - before, 1000);
 }
 
 TEST(PhaseReport, FindsMedianAndStraggler) {
