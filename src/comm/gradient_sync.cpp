@@ -1,8 +1,9 @@
 #include "dptrain/comm/gradient_sync.h"
 
-#include <torch/csrc/autograd/utils/lambda_post_hook.h>
+#include <torch/csrc/autograd/function_hook.h>
 
 #include <chrono>
+#include <functional>
 
 #include "dptrain/error.h"
 
@@ -27,6 +28,20 @@ std::vector<std::vector<torch::Tensor>> plan_buckets(const std::vector<torch::Te
   return plan;
 }
 
+// A hook run before a parameter's AccumulateGrad that takes the gradient over: AccumulateGrad
+// then receives no gradient, and does nothing.
+class BeforeAccumulating : public torch::autograd::FunctionPreHook {
+ public:
+  explicit BeforeAccumulating(std::function<void(const torch::Tensor&)> take) : take_(std::move(take)) {}
+  torch::autograd::variable_list operator()(const torch::autograd::variable_list& gradients) override {
+    take_(gradients.at(0));
+    return {torch::Tensor()};
+  }
+
+ private:
+  std::function<void(const torch::Tensor&)> take_;
+};
+
 }  // namespace
 
 GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters, Communicator& comm,
@@ -41,56 +56,69 @@ GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters,
   std::int64_t total = 0;
   for (const auto& p : parameters) total += p.numel();
   torch::Tensor memory = transport_->allocate(total);
-  const auto plan = plan_buckets(parameters, options.bucket_bytes);
   std::int64_t used = 0;
-  for (const auto& members : plan) {
+  for (const auto& members : plan_buckets(parameters, options.bucket_bytes)) {
     std::int64_t elements = 0;
     for (const auto& p : members) elements += p.numel();
     torch::Tensor flat = memory.narrow(0, used, elements);
     used += elements;
+    bucket_first_.push_back(gradients_.size());
     std::int64_t offset = 0;
     for (auto p : members) {
       if (p.scalar_type() != torch::kFloat) throw Error("gradient averaging supports float32 parameters only");
-      // Autograd accumulates into an existing gradient in place, so the view survives backward.
-      p.mutable_grad() = flat.narrow(0, offset, p.numel()).view(p.sizes());
+      torch::Tensor view = flat.narrow(0, offset, p.numel()).view(p.sizes());
+      p.mutable_grad() = view;
+      write_gradients_into_view(p, gradients_.size());
+      gradients_.push_back({view, buckets_.size()});
       offset += p.numel();
     }
     buckets_.push_back(flat);
-    bucket_parameters_.push_back(static_cast<int>(members.size()));
   }
+  bucket_first_.push_back(gradients_.size());
   missing_ = std::make_unique<std::atomic<int>[]>(buckets_.size());
-  if (overlap_) install_hooks(plan);
   zero_grad();
 }
 
 GradientSync::~GradientSync() {
   // The hooks point at this object: take them off the accumulators, which may outlive it.
-  for (auto& accumulator : accumulators_) accumulator->post_hooks().clear();
+  for (auto& accumulator : accumulators_) accumulator->pre_hooks().clear();
 }
 
-void GradientSync::install_hooks(const std::vector<std::vector<torch::Tensor>>& plan) {
-  for (std::size_t bucket = 0; bucket < plan.size(); ++bucket) {
-    for (const auto& p : plan[bucket]) {
-      auto accumulator = torch::autograd::impl::grad_accumulator(p);
-      accumulator->add_post_hook(std::make_unique<torch::autograd::utils::LambdaPostHook>(
-          [this, bucket](const torch::autograd::variable_list& outputs,
-                         const torch::autograd::variable_list&) {
-            gradient_ready(bucket);
-            return outputs;
-          }));
-      accumulators_.push_back(std::move(accumulator));
-    }
-  }
+void GradientSync::write_gradients_into_view(const torch::Tensor& parameter, std::size_t index) {
+  // The hook runs where autograd would accumulate the gradient and does it instead, into the
+  // view: it writes the first gradient of a step over the last step's (autograd would add it
+  // to zeros, one more pass over the memory) and hands AccumulateGrad nothing, so the view is
+  // never replaced.
+  auto accumulator = torch::autograd::impl::grad_accumulator(parameter);
+  accumulator->add_pre_hook(std::make_unique<BeforeAccumulating>(
+      [this, index](const torch::Tensor& gradient) { gradient_arrived(index, gradient); }));
+  accumulators_.push_back(std::move(accumulator));
 }
 
 void GradientSync::zero_grad() {
-  for (auto& flat : buckets_) flat.zero_();
-  for (std::size_t b = 0; b < buckets_.size(); ++b) missing_[b] = bucket_parameters_[b];
+  for (auto& g : gradients_) g.written = false;
+  for (std::size_t b = 0; b < buckets_.size(); ++b) {
+    missing_[b] = static_cast<int>(bucket_first_[b + 1] - bucket_first_[b]);
+  }
   next_launch_ = 0;
 }
 
-void GradientSync::gradient_ready(std::size_t bucket) {
-  if (missing_[bucket].fetch_sub(1) == 1) launch_ready_buckets();
+void GradientSync::gradient_arrived(std::size_t parameter, const torch::Tensor& gradient) {
+  Gradient& g = gradients_[parameter];
+  torch::NoGradGuard no_grad;
+  if (g.written) {  // a second backward in the same step adds to the first, as autograd would
+    g.view.add_(gradient);
+    return;
+  }
+  g.view.copy_(gradient);
+  g.written = true;
+  if (missing_[g.bucket].fetch_sub(1) == 1 && overlap_) launch_ready_buckets();
+}
+
+void GradientSync::zero_unwritten(std::size_t bucket) {
+  for (std::size_t i = bucket_first_[bucket]; i < bucket_first_[bucket + 1]; ++i) {
+    if (!gradients_[i].written) gradients_[i].view.zero_();
+  }
 }
 
 void GradientSync::launch_ready_buckets() {
@@ -105,7 +133,10 @@ void GradientSync::launch_ready_buckets() {
 void GradientSync::finish() {
   const auto start = std::chrono::steady_clock::now();
   launched_during_backward_ = next_launch_;
-  while (next_launch_ < buckets_.size()) transport_->launch_after_backward(buckets_[next_launch_++]);
+  for (; next_launch_ < buckets_.size(); ++next_launch_) {
+    zero_unwritten(next_launch_);  // parameters that had no part in this step's loss
+    transport_->launch_after_backward(buckets_[next_launch_]);
+  }
   transport_->wait();
   wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

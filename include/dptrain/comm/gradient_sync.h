@@ -6,8 +6,10 @@
 // copies, never one call per parameter. Buckets are filled in reverse parameter order, the
 // order in which backward produces gradients.
 //
-// With overlap, a hook on each parameter's gradient accumulator counts the gradients still
-// missing from its bucket; a complete bucket is launched at once (to the communication thread,
+// A hook on each parameter's gradient accumulator writes the gradient that backward produces
+// into the view, over the last step's (where autograd would add it to a zeroed buffer: a pass
+// over the memory less, and no zeroing), and counts the gradients still missing from its
+// bucket. With overlap, a complete bucket is launched at once (to the communication thread,
 // or onto NCCL's stream), while backward computes the earlier layers. The last bucket, complete
 // only when backward ends, is launched by finish() on the training thread. Buckets are always
 // launched in index order, the same on every rank, and reduced by the same code as without
@@ -46,7 +48,8 @@ class GradientSync {
                std::unique_ptr<BucketTransport> transport, GradientSyncOptions options);
   ~GradientSync();
 
-  // Zeroes every gradient (the buckets are the gradients) and arms the bucket counters.
+  // Starts a step with every gradient zero: backward's gradients are written over the views,
+  // and finish() zeroes those that backward did not produce before they are summed.
   void zero_grad();
 
   // Returns when every bucket has been summed over all ranks: launches the buckets that
@@ -66,14 +69,22 @@ class GradientSync {
   void reset_wait_seconds() { wait_seconds_ = 0.0; }
 
  private:
-  void install_hooks(const std::vector<std::vector<torch::Tensor>>& plan);
-  void gradient_ready(std::size_t bucket);
+  struct Gradient {
+    torch::Tensor view;   // the parameter's .grad, in its bucket
+    std::size_t bucket;
+    bool written = false;  // by backward, in this step
+  };
+
+  void write_gradients_into_view(const torch::Tensor& parameter, std::size_t index);
+  void gradient_arrived(std::size_t parameter, const torch::Tensor& gradient);
+  void zero_unwritten(std::size_t bucket);
   void launch_ready_buckets();
 
   std::unique_ptr<BucketTransport> transport_;
   bool overlap_ = false;
   std::vector<torch::Tensor> buckets_;
-  std::vector<int> bucket_parameters_;                 // parameters per bucket
+  std::vector<Gradient> gradients_;                    // bucket by bucket
+  std::vector<std::size_t> bucket_first_;              // bucket b: gradients_[first[b], first[b+1])
   std::unique_ptr<std::atomic<int>[]> missing_;        // gradients not yet produced, per bucket
   std::size_t next_launch_ = 0;                        // buckets launch in index order
   std::size_t launched_during_backward_ = 0;
