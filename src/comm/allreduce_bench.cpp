@@ -7,31 +7,53 @@
 namespace dptrain {
 namespace {
 
-// Small integers, so the exact sum is known and float addition in any order reproduces it.
-float contribution(int rank, std::size_t i) { return static_cast<float>((rank + 1) * (i % 61)); }
-
-void fill(float* values, std::size_t count, int rank) {
-  for (std::size_t i = 0; i < count; ++i) values[i] = contribution(rank, i);
+// Small integers, so that the exact sum is known and float addition in any order reproduces it
+// (it stays below 2^24 up to ~8000 ranks). `round` shifts the pattern, so that a result left
+// over from the previous allreduce never passes for the next one.
+float contribution(int rank, std::size_t i, int round) {
+  return static_cast<float>((rank % 7 + 1) * ((i + static_cast<std::size_t>(round)) % 61));
 }
 
-std::size_t count_wrong(const float* values, std::size_t count, int ranks) {
-  const float factor = static_cast<float>(ranks * (ranks + 1) / 2);
+float rank_factor(int ranks) {  // the sum over ranks of (rank % 7 + 1)
+  float factor = 0.0f;
+  for (int r = 0; r < ranks; ++r) factor += static_cast<float>(r % 7 + 1);
+  return factor;
+}
+
+void fill(float* values, std::size_t count, int rank, int round) {
+  for (std::size_t i = 0; i < count; ++i) values[i] = contribution(rank, i, round);
+}
+
+std::size_t count_wrong(const float* values, std::size_t count, int ranks, int round) {
+  const float factor = rank_factor(ranks);
   std::size_t wrong = 0;
-  for (std::size_t i = 0; i < count; ++i) wrong += values[i] != factor * static_cast<float>(i % 61);
+  for (std::size_t i = 0; i < count; ++i) {
+    wrong += values[i] != factor * static_cast<float>((i + static_cast<std::size_t>(round)) % 61);
+  }
   return wrong;
 }
 
-double time_allreduce(Communicator& comm, float* values, std::size_t count, int iterations) {
-  comm.barrier();
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < iterations; ++i) comm.allreduce_sum(values, count);
-  const double mine = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+// Allreduces of freshly written known values, each result checked; only the allreduces are
+// timed. (Ranks do the same filling and checking in between, so they reach each allreduce
+// together, as they reach the gradient allreduce after backward.) Returns the mean time of one
+// allreduce on the slowest rank; adds the wrong elements seen on this rank to `wrong`.
+double time_checked_allreduces(Communicator& comm, float* values, std::size_t count, int iterations,
+                               std::size_t& wrong) {
+  double mine = 0.0;
+  for (int round = 0; round < iterations; ++round) {
+    fill(values, count, comm.rank(), round);
+    const auto start = std::chrono::steady_clock::now();
+    comm.allreduce_sum(values, count);
+    mine += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    wrong += count_wrong(values, count, comm.size(), round);
+  }
   return comm.allreduce_max(mine) / iterations;
 }
 
-// Every rank must run the same number of iterations: rank 0's estimate decides.
-int choose_iterations(Communicator& comm, float* values, std::size_t count, double budget) {
-  const double once = time_allreduce(comm, values, count, 1);
+// Every rank must run the same number of iterations: the slowest rank's estimate decides.
+int choose_iterations(Communicator& comm, float* values, std::size_t count, double budget,
+                      std::size_t& wrong) {
+  const double once = time_checked_allreduces(comm, values, count, 1, wrong);
   const int wanted = static_cast<int>(std::clamp(budget / std::max(once, 1e-7), 1.0, 10000.0));
   return comm.allreduce_max(wanted);
 }
@@ -57,15 +79,13 @@ std::vector<AllreduceSample> bench_allreduce(Communicator& comm,
   for (std::size_t bytes = std::max<std::size_t>(options.min_bytes, 4); bytes <= options.max_bytes;
        bytes *= 2) {
     const std::size_t count = bytes / sizeof(float);
-    for (int i = 0; i < options.warmup; ++i) comm.allreduce_sum(buffer, count);
+    std::size_t wrong_here = 0;
+    if (options.warmup > 0) time_checked_allreduces(comm, buffer, count, options.warmup, wrong_here);
     AllreduceSample s;
     s.bytes = count * sizeof(float);
-    s.iterations = choose_iterations(comm, buffer, count, options.seconds_per_size);
-    s.seconds = time_allreduce(comm, buffer, count, s.iterations);
-    // Timed runs sum sums; check one fresh allreduce of known values.
-    fill(buffer, count, comm.rank());
-    comm.allreduce_sum(buffer, count);
-    double wrong = static_cast<double>(count_wrong(buffer, count, comm.size()));
+    s.iterations = choose_iterations(comm, buffer, count, options.seconds_per_size, wrong_here);
+    s.seconds = time_checked_allreduces(comm, buffer, count, s.iterations, wrong_here);
+    double wrong = static_cast<double>(wrong_here);
     comm.allreduce_sum(&wrong, 1);
     s.wrong = static_cast<std::size_t>(wrong);
     s.algbw_gbs = static_cast<double>(s.bytes) / s.seconds / 1e9;

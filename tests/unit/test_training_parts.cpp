@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../support/synthetic.h"
+#include "dptrain/comm/allreduce_bench.h"
 #include "dptrain/comm/gradient_sync.h"
 #include "dptrain/error.h"
 #include "dptrain/metrics/metrics.h"
@@ -246,6 +247,34 @@ TEST(PhaseReport, FindsMedianAndStraggler) {
 }
 
 // Counts the agreements of RunControl: each one is an allreduce_max.
+// Sums correctly except in one allreduce, where one element comes out wrong.
+class OnceWrongCommunicator : public SingleRankCommunicator {
+ public:
+  explicit OnceWrongCommunicator(int wrong_call) : wrong_call_(wrong_call) {}
+  void allreduce_sum(float* values, std::size_t count) override {
+    if (++calls == wrong_call_ && count > 0) values[count - 1] += 1.0f;
+  }
+  using SingleRankCommunicator::allreduce_sum;
+  int calls = 0;
+
+ private:
+  int wrong_call_;
+};
+
+TEST(AllreduceBench, ChecksEveryTimedResult) {
+  AllreduceBenchOptions options;
+  options.min_bytes = options.max_bytes = 4096;
+  options.warmup = 2;
+  options.seconds_per_size = 0.001;
+  OnceWrongCommunicator right(0);
+  EXPECT_EQ(bench_allreduce(right, options).at(0).wrong, 0u);
+  // 2 warm-ups and 1 allreduce that sizes the timed loop; the 4th is the first timed one.
+  OnceWrongCommunicator wrong_when_timed(options.warmup + 2);
+  const auto samples = bench_allreduce(wrong_when_timed, options);
+  EXPECT_GT(wrong_when_timed.calls, options.warmup + 2);
+  EXPECT_EQ(samples.at(0).wrong, 1u);
+}
+
 class CountingCommunicator : public SingleRankCommunicator {
  public:
   int allreduce_max(int value) override {

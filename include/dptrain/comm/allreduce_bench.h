@@ -23,7 +23,8 @@ struct AllreduceSample {
   double seconds = 0.0;        // mean time of one allreduce (slowest rank)
   double algbw_gbs = 0.0;      // bytes / time
   double busbw_gbs = 0.0;      // algbw * 2(n-1)/n: what each link carries in a ring
-  std::size_t wrong = 0;       // elements that differ from the exact sum (any rank)
+  std::size_t wrong = 0;       // elements that differed from the exact sum, over every
+                               // allreduce of this size (warm-up, timed) and every rank
 };
 
 // Bus bandwidth as nccl-tests define it for allreduce.
