@@ -2,6 +2,7 @@
 
 #include <torch/csrc/autograd/function_hook.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 
@@ -68,8 +69,7 @@ GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters,
       if (p.scalar_type() != torch::kFloat) throw Error("gradient averaging supports float32 parameters only");
       torch::Tensor view = flat.narrow(0, offset, p.numel()).view(p.sizes());
       p.mutable_grad() = view;
-      write_gradients_into_view(p, gradients_.size());
-      gradients_.push_back({view, buckets_.size()});
+      gradients_.push_back({p, view, buckets_.size()});
       offset += p.numel();
     }
     buckets_.push_back(flat);
@@ -81,22 +81,41 @@ GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters,
 
 GradientSync::~GradientSync() {
   // The hooks point at this object: take them off the accumulators, which may outlive it.
-  for (auto& accumulator : accumulators_) accumulator->pre_hooks().clear();
+  for (auto& g : gradients_) detach_hook(g);
 }
 
-void GradientSync::write_gradients_into_view(const torch::Tensor& parameter, std::size_t index) {
+void GradientSync::keep_hook_attached(std::size_t parameter) {
+  // Loading parameters in place (Module::load, as resuming from a checkpoint does) drops their
+  // gradient accumulators, and the hooks with them: backward would then make new ones that
+  // add to the views unseen. Checked at every step, it costs a lookup per parameter.
+  Gradient& g = gradients_[parameter];
+  if (g.accumulator && torch::autograd::impl::try_get_grad_accumulator(g.parameter) == g.accumulator) return;
+  detach_hook(g);
   // The hook runs where autograd would accumulate the gradient and does it instead, into the
   // view: it writes the first gradient of a step over the last step's (autograd would add it
   // to zeros, one more pass over the memory) and hands AccumulateGrad nothing, so the view is
   // never replaced.
-  auto accumulator = torch::autograd::impl::grad_accumulator(parameter);
-  accumulator->add_pre_hook(std::make_unique<BeforeAccumulating>(
-      [this, index](const torch::Tensor& gradient) { gradient_arrived(index, gradient); }));
-  accumulators_.push_back(std::move(accumulator));
+  auto hook = std::make_unique<BeforeAccumulating>(
+      [this, parameter](const torch::Tensor& gradient) { gradient_arrived(parameter, gradient); });
+  g.hook = hook.get();
+  g.accumulator = torch::autograd::impl::grad_accumulator(g.parameter);
+  g.accumulator->add_pre_hook(std::move(hook));
+}
+
+void GradientSync::detach_hook(Gradient& g) {
+  if (!g.accumulator) return;
+  auto& hooks = g.accumulator->pre_hooks();
+  hooks.erase(std::remove_if(hooks.begin(), hooks.end(), [&](const auto& h) { return h.get() == g.hook; }),
+              hooks.end());
+  g.accumulator.reset();
+  g.hook = nullptr;
 }
 
 void GradientSync::zero_grad() {
-  for (auto& g : gradients_) g.written = false;
+  for (std::size_t i = 0; i < gradients_.size(); ++i) {
+    gradients_[i].written = false;
+    keep_hook_attached(i);
+  }
   for (std::size_t b = 0; b < buckets_.size(); ++b) {
     missing_[b] = static_cast<int>(bucket_first_[b + 1] - bucket_first_[b]);
   }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,6 +66,37 @@ TEST(GradientSync, GradientsAreViewsIntoBucketsThroughBackward) {
   sync.zero_grad();
   sync.finish();
   for (const auto& p : model->parameters()) EXPECT_EQ(p.grad().abs().sum().item<float>(), 0.0f);
+}
+
+TEST(GradientSync, GradientsStillGoToTheBucketsAfterLoadingParameters) {
+  // Resuming loads a checkpoint into a model whose GradientSync is already made.
+  torch::manual_seed(0);
+  torch::nn::Sequential model = make_model("quickstart-mlp");
+  SingleRankCommunicator comm;
+  GradientSync sync(model->parameters(), comm, GradientSyncOptions{});
+  torch::manual_seed(1);
+  torch::nn::Sequential saved = make_model("quickstart-mlp");
+  std::stringstream bytes;
+  torch::serialize::OutputArchive out;
+  saved->save(out);
+  out.save_to(bytes);
+  torch::serialize::InputArchive in;
+  in.load_from(bytes);
+  model->load(in);  // drops each parameter's gradient accumulator, and hooks with it
+
+  const Batcher batcher(testing::synthetic_shard({0, 16}), 8);
+  for (std::int64_t step = 0; step < 2; ++step) {
+    const Batch batch = batcher.batch(step);
+    sync.zero_grad();
+    torch::nn::functional::cross_entropy(model->forward(batch.images), batch.labels).backward();
+    sync.finish();
+    for (auto& p : saved->parameters()) p.mutable_grad().reset();
+    torch::nn::functional::cross_entropy(saved->forward(batch.images), batch.labels).backward();
+    for (std::size_t i = 0; i < saved->parameters().size(); ++i) {
+      EXPECT_TRUE(torch::equal(model->parameters()[i].grad(), saved->parameters()[i].grad()))
+          << "step " << step << ", parameter " << i;
+    }
+  }
 }
 
 TEST(Batcher, ConvertsLikeToTensorAndSlicesBatches) {

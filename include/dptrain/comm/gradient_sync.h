@@ -70,12 +70,16 @@ class GradientSync {
 
  private:
   struct Gradient {
+    torch::Tensor parameter;
     torch::Tensor view;   // the parameter's .grad, in its bucket
     std::size_t bucket;
     bool written = false;  // by backward, in this step
+    std::shared_ptr<torch::autograd::Node> accumulator;  // holding the hook
+    torch::autograd::FunctionPreHook* hook = nullptr;     // owned by the accumulator
   };
 
-  void write_gradients_into_view(const torch::Tensor& parameter, std::size_t index);
+  void keep_hook_attached(std::size_t parameter);
+  static void detach_hook(Gradient& g);
   void gradient_arrived(std::size_t parameter, const torch::Tensor& gradient);
   void zero_unwritten(std::size_t bucket);
   void launch_ready_buckets();
@@ -88,7 +92,6 @@ class GradientSync {
   std::unique_ptr<std::atomic<int>[]> missing_;        // gradients not yet produced, per bucket
   std::size_t next_launch_ = 0;                        // buckets launch in index order
   std::size_t launched_during_backward_ = 0;
-  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;  // keeps hooks alive
   double wait_seconds_ = 0.0;
 };
 
