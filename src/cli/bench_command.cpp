@@ -17,16 +17,18 @@ namespace {
 
 struct BenchOptions {
   AllreduceBenchOptions allreduce;
+  std::string grad_dtype = "fp32";
   bool mpi_buffers = false;
   std::string json;
 };
 
 void print_table(const std::vector<AllreduceSample>& samples, const MpiCommunicator& comm,
-                 bool shared) {
-  std::printf("# dptrain bench allreduce: %d ranks, %d per node, %s\n", comm.size(),
-              comm.local_size(),
+                 bool shared, TransportPrecision precision) {
+  std::printf("# dptrain bench allreduce: %d ranks, %d per node, %s, %s between processes\n",
+              comm.size(), comm.local_size(),
               shared && comm.uses_shared_memory() ? "node-shared memory + MPI between nodes"
-                                                  : "MPI_Allreduce");
+                                                  : "MPI_Allreduce",
+              to_string(precision).c_str());
   std::printf("# %12s %11s %7s %11s %12s %12s %6s\n", "bytes", "floats", "iters", "time(us)",
               "algbw(GB/s)", "busbw(GB/s)", "wrong");
   for (const auto& s : samples) {
@@ -37,14 +39,15 @@ void print_table(const std::vector<AllreduceSample>& samples, const MpiCommunica
 }
 
 void write_json(const std::vector<AllreduceSample>& samples, const MpiCommunicator& comm,
-                const std::string& path) {
+                TransportPrecision precision, const std::string& path) {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& s : samples) {
     rows.push_back({{"bytes", s.bytes}, {"iterations", s.iterations}, {"seconds", s.seconds},
                     {"algbw_gbs", s.algbw_gbs}, {"busbw_gbs", s.busbw_gbs}, {"wrong", s.wrong}});
   }
   const nlohmann::json doc = {{"ranks", comm.size()}, {"ranks_per_node", comm.local_size()},
-                              {"shared_memory", comm.uses_shared_memory()}, {"sizes", rows}};
+                              {"shared_memory", comm.uses_shared_memory()},
+                              {"grad_dtype", to_string(precision)}, {"sizes", rows}};
   const std::string temporary = path + ".tmp";
   std::ofstream(temporary) << doc.dump(1) << "\n";
   if (std::rename(temporary.c_str(), path.c_str()) != 0) throw Error(path + ": cannot write");
@@ -55,12 +58,13 @@ int run_bench(BenchOptions& o, int argc, char** argv) {
   MpiSession mpi(&argc, &argv);
   MpiCommunicator comm;
   o.allreduce.shared_buffer = !o.mpi_buffers;
+  o.allreduce.precision = parse_transport_precision(o.grad_dtype);
   const std::vector<AllreduceSample> samples = bench_allreduce(comm, o.allreduce);
   std::size_t wrong = 0;
   for (const auto& s : samples) wrong += s.wrong;
   if (comm.rank() == 0) {
-    print_table(samples, comm, o.allreduce.shared_buffer);
-    if (!o.json.empty()) write_json(samples, comm, o.json);
+    print_table(samples, comm, o.allreduce.shared_buffer, o.allreduce.precision);
+    if (!o.json.empty()) write_json(samples, comm, o.allreduce.precision, o.json);
     if (wrong) std::cerr << "dptrain: error: allreduce gave " << wrong << " wrong elements\n";
   }
   return wrong ? 1 : 0;
@@ -87,6 +91,11 @@ CommandRunner add_bench_command(CLI::App& app) {
   allreduce->add_flag("--mpi-buffers", o->mpi_buffers,
                       "Reduce ordinary memory with MPI_Allreduce instead of the node-shared "
                       "buffers training uses");
+  allreduce->add_option("--grad-dtype", o->grad_dtype,
+                        "Precision the values travel in between processes, as in training: fp32, "
+                        "bf16 or fp16")
+      ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
+      ->capture_default_str();
   allreduce->add_option("--json", o->json, "Also write the table to this JSON file");
   return [o](int argc, char** argv) { return run_bench(*o, argc, argv); };
 }

@@ -279,11 +279,12 @@ TEST(PhaseReport, FindsMedianAndStraggler) {
 }
 
 // Counts the agreements of RunControl: each one is an allreduce_max.
-// Sums correctly except in one allreduce, where one element comes out wrong.
+// Sums correctly (one rank: the values stay as they are) except in one allreduce, where one
+// element comes out wrong.
 class OnceWrongCommunicator : public SingleRankCommunicator {
  public:
   explicit OnceWrongCommunicator(int wrong_call) : wrong_call_(wrong_call) {}
-  void allreduce_sum(float* values, std::size_t count) override {
+  void allreduce_sum(float* values, std::size_t count, TransportPrecision) override {
     if (++calls == wrong_call_ && count > 0) values[count - 1] += 1.0f;
   }
   using SingleRankCommunicator::allreduce_sum;
@@ -294,17 +295,20 @@ class OnceWrongCommunicator : public SingleRankCommunicator {
 };
 
 TEST(AllreduceBench, ChecksEveryTimedResult) {
-  AllreduceBenchOptions options;
-  options.min_bytes = options.max_bytes = 4096;
-  options.warmup = 2;
-  options.seconds_per_size = 0.001;
-  OnceWrongCommunicator right(0);
-  EXPECT_EQ(bench_allreduce(right, options).at(0).wrong, 0u);
-  // 2 warm-ups and 1 allreduce that sizes the timed loop; the 4th is the first timed one.
-  OnceWrongCommunicator wrong_when_timed(options.warmup + 2);
-  const auto samples = bench_allreduce(wrong_when_timed, options);
-  EXPECT_GT(wrong_when_timed.calls, options.warmup + 2);
-  EXPECT_EQ(samples.at(0).wrong, 1u);
+  for (TransportPrecision precision : {TransportPrecision::fp32, TransportPrecision::bf16}) {
+    AllreduceBenchOptions options;
+    options.min_bytes = options.max_bytes = 4096;
+    options.warmup = 2;
+    options.seconds_per_size = 0.001;
+    options.precision = precision;
+    OnceWrongCommunicator right(0);
+    EXPECT_EQ(bench_allreduce(right, options).at(0).wrong, 0u) << to_string(precision);
+    // 2 warm-ups and 1 allreduce that sizes the timed loop; the 4th is the first timed one.
+    OnceWrongCommunicator wrong_when_timed(options.warmup + 2);
+    const auto samples = bench_allreduce(wrong_when_timed, options);
+    EXPECT_GT(wrong_when_timed.calls, options.warmup + 2);
+    EXPECT_EQ(samples.at(0).wrong, 1u) << to_string(precision);
+  }
 }
 
 class CountingCommunicator : public SingleRankCommunicator {

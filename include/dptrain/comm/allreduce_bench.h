@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dptrain/comm/communicator.h"
+#include "dptrain/comm/transport_precision.h"
 
 namespace dptrain {
 
@@ -15,6 +16,7 @@ struct AllreduceBenchOptions {
   int warmup = 5;
   double seconds_per_size = 0.2;  // iterations are chosen to take about this long
   bool shared_buffer = true;      // reduce in the communicator's reduction buffer (as training does)
+  TransportPrecision precision = TransportPrecision::fp32;  // as --grad-dtype in training
 };
 
 struct AllreduceSample {
