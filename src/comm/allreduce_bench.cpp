@@ -12,7 +12,8 @@ namespace {
 // passes for the next one.
 class KnownValues {
  public:
-  KnownValues(int ranks, TransportPrecision precision) : ranks_(ranks), precision_(precision) {}
+  KnownValues(int ranks, TransportPrecision precision)
+      : ranks_(ranks), precision_(precision), fp32_factor_(fp32_factor(ranks)) {}
 
   float of(int rank, std::size_t i, int round) const {
     const std::size_t k = i + static_cast<std::size_t>(round);
@@ -25,7 +26,7 @@ class KnownValues {
     if (precision_ != TransportPrecision::fp32) {
       return static_cast<float>(std::min(ranks_, kSixteenBitRanks)) * power_of_two(k);
     }
-    return fp32_factor() * static_cast<float>(k % 61);
+    return fp32_factor_ * static_cast<float>(k % 61);
   }
 
  private:
@@ -34,14 +35,15 @@ class KnownValues {
   // nodes) is an integer below 2^8 times a power of two, which bf16 and fp16 hold exactly.
   static constexpr int kSixteenBitRanks = 256;
   static float power_of_two(std::size_t k) { return static_cast<float>(1u << (k % 4)); }
-  float fp32_factor() const {  // the sum over ranks of (rank % 7 + 1)
+  static float fp32_factor(int ranks) {  // the sum over ranks of (rank % 7 + 1)
     float factor = 0.0f;
-    for (int r = 0; r < ranks_; ++r) factor += static_cast<float>(r % 7 + 1);
+    for (int r = 0; r < ranks; ++r) factor += static_cast<float>(r % 7 + 1);
     return factor;
   }
 
   int ranks_;
   TransportPrecision precision_;
+  float fp32_factor_;
 };
 
 void fill(const KnownValues& known, float* values, std::size_t count, int rank, int round) {
