@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "dptrain/comm/allreduce_bench.h"
 #include "dptrain/comm/mpi_communicator.h"
+#include "dptrain/config/config.h"
 #include "dptrain/error.h"
 
 namespace dptrain {
@@ -94,7 +95,7 @@ CommandRunner add_bench_command(CLI::App& app) {
   allreduce->add_option("--grad-dtype", o->grad_dtype,
                         "Precision the values travel in between processes, as in training: fp32, "
                         "bf16 or fp16")
-      ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
+      ->check(CLI::IsMember(kGradDtypes))
       ->capture_default_str();
   allreduce->add_option("--json", o->json, "Also write the table to this JSON file");
   return [o](int argc, char** argv) { return run_bench(*o, argc, argv); };

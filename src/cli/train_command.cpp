@@ -91,7 +91,7 @@ void bind_options(TrainCommand& t) {
   add_choice_option(cmd, "--grad-dtype", c.grad_dtype,
                     "Precision gradients travel in between processes: fp32 (exact), bf16 or fp16 "
                     "(half the bytes; sums are formed in fp32)",
-                    {"fp32", "bf16", "fp16"});
+                    kGradDtypes);
   cmd.add_flag("--overlap,!--no-overlap", c.overlap,
                "Sum gradient buckets while backward still runs, on a communication thread "
                "(with nccl: on NCCL's stream) (default: on)")

@@ -36,11 +36,12 @@ struct TrainConfig {
   std::string out_dir;              // final model and effective configuration, empty for none
 };
 
-// What --device, --backend and --cuda-graphs accept: the command line and validate() check
-// the same lists.
+// What --device, --backend, --cuda-graphs and --grad-dtype accept: the command lines
+// (train, bench allreduce) and validate() check the same lists.
 inline const std::vector<std::string> kDevices{"cpu", "cuda"};
 inline const std::vector<std::string> kBackends{"auto", "mpi", "nccl"};
 inline const std::vector<std::string> kCudaGraphModes{"auto", "on", "off"};
+inline const std::vector<std::string> kGradDtypes{"fp32", "bf16", "fp16"};
 
 // Throws dptrain::Error naming the first option whose value cannot work.
 void validate(const TrainConfig& config);
