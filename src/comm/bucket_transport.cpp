@@ -9,6 +9,8 @@ void reduce_in_place(Communicator& comm, const torch::Tensor& bucket, TransportP
   comm.allreduce_sum(bucket.data_ptr<float>(), static_cast<std::size_t>(bucket.numel()), precision);
 }
 
+std::size_t elements_of(const torch::Tensor& tensor) { return static_cast<std::size_t>(tensor.numel()); }
+
 class HostTransport : public BucketTransport {
  public:
   HostTransport(Communicator& comm, TransportPrecision precision, bool overlap)
@@ -19,23 +21,34 @@ class HostTransport : public BucketTransport {
   }
 
   torch::Tensor allocate(std::int64_t elements) override {
-    return torch::from_blob(comm_.reduction_buffer(static_cast<std::size_t>(elements)), {elements},
-                            torch::kFloat);
+    memory_ = torch::from_blob(comm_.reduction_buffer(static_cast<std::size_t>(elements)), {elements},
+                               torch::kFloat);
+    return memory_;
   }
+
+  torch::Tensor share_parameters(const torch::Tensor& initial) override {
+    float* shared = comm_.share_parameters(memory_.data_ptr<float>(), elements_of(memory_),
+                                           initial.contiguous().data_ptr<float>());
+    if (!shared) return {};
+    steps_parameters_ = true;
+    return torch::from_blob(shared, memory_.sizes(), torch::kFloat);
+  }
+
+  void set_learning_rate(double lr) override { step_scale_ = static_cast<float>(-lr); }
 
   bool launches_during_backward() const override { return thread_ != nullptr; }
 
   void launch(const torch::Tensor& bucket) override {
     if (!thread_) {
-      reduce_in_place(comm_, bucket, precision_);
+      reduce(bucket);
       return;
     }
-    thread_->post([this, bucket] { reduce_in_place(comm_, bucket, precision_); });
+    thread_->post([this, bucket] { reduce(bucket); });
   }
 
   void launch_after_backward(const torch::Tensor& bucket) override {
     if (thread_) thread_->wait();  // the buckets before it, in order; MPI is then free for us
-    reduce_in_place(comm_, bucket, precision_);
+    reduce(bucket);
   }
 
   void wait() override {
@@ -43,9 +56,21 @@ class HostTransport : public BucketTransport {
   }
 
  private:
+  void reduce(const torch::Tensor& bucket) {
+    if (!steps_parameters_) {
+      reduce_in_place(comm_, bucket, precision_);
+      return;
+    }
+    comm_.allreduce_sum_into_parameters(bucket.data_ptr<float>(), elements_of(bucket), precision_,
+                                        step_scale_);
+  }
+
   Communicator& comm_;
   TransportPrecision precision_;
   std::unique_ptr<CommunicationThread> thread_;
+  torch::Tensor memory_;
+  bool steps_parameters_ = false;
+  float step_scale_ = 0.0f;  // -lr: set before backward, read by the reductions it launches
 };
 
 class StagedTransport : public BucketTransport {

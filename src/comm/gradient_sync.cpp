@@ -69,14 +69,40 @@ GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters,
       if (p.scalar_type() != torch::kFloat) throw Error("gradient averaging supports float32 parameters only");
       torch::Tensor view = flat.narrow(0, offset, p.numel()).view(p.sizes());
       p.mutable_grad() = view;
-      gradients_.push_back({p, view, buckets_.size()});
+      gradients_.push_back({p, view, buckets_.size(), used - elements + offset, {}, false, {}, nullptr});
       offset += p.numel();
     }
     buckets_.push_back(flat);
   }
   bucket_first_.push_back(gradients_.size());
   missing_ = std::make_unique<std::atomic<int>[]>(buckets_.size());
+  if (options.sgd_step) share_parameters(memory);
   zero_grad();
+}
+
+void GradientSync::share_parameters(const torch::Tensor& memory) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor initial = torch::empty_like(memory);
+  for (const auto& g : gradients_) {
+    initial.narrow(0, g.offset, g.parameter.numel()).copy_(g.parameter.reshape({-1}));
+  }
+  const torch::Tensor shared = transport_->share_parameters(initial);
+  if (!shared.defined()) return;
+  for (auto& g : gradients_) {
+    g.shared = shared.narrow(0, g.offset, g.parameter.numel()).view(g.parameter.sizes());
+    g.parameter.set_data(g.shared);
+  }
+  steps_parameters_ = true;
+}
+
+void GradientSync::keep_parameter_shared(Gradient& g) {
+  // Loading a checkpoint (Module::load) gives a parameter storage of its own. Every rank loads
+  // the same values at the same step, so each writes them back over the shared copy: the
+  // bytes a rank may read while another writes are the same either way.
+  if (!g.shared.defined() || g.parameter.data_ptr() == g.shared.data_ptr()) return;
+  torch::NoGradGuard no_grad;
+  g.shared.copy_(g.parameter);
+  g.parameter.set_data(g.shared);
 }
 
 GradientSync::~GradientSync() {
@@ -114,6 +140,7 @@ void GradientSync::detach_hook(Gradient& g) {
 void GradientSync::zero_grad() {
   for (std::size_t i = 0; i < gradients_.size(); ++i) {
     gradients_[i].written = false;
+    keep_parameter_shared(gradients_[i]);
     keep_hook_attached(i);
   }
   for (std::size_t b = 0; b < buckets_.size(); ++b) {

@@ -90,6 +90,28 @@ bool MpiCommunicator::supports_background_collectives() const {
   return provided >= MPI_THREAD_SERIALIZED;
 }
 
+float* MpiCommunicator::share_parameters(const float* gradients, std::size_t count,
+                                         const float* initial) {
+  NodeSharedBuffer* buffer = shared_buffer_holding(gradients, count);
+  return buffer && buffer->size() == count ? buffer->share_parameters(initial) : nullptr;
+}
+
+void MpiCommunicator::allreduce_sum_into_parameters(float* values, std::size_t count,
+                                                    TransportPrecision precision, float scale) {
+  NodeSharedBuffer* buffer = shared_buffer_holding(values, count);
+  if (!buffer) throw Error("internal: allreduce_sum_into_parameters outside a shared buffer");
+  Watched watched(*this, "gradient allreduce");
+  buffer->allreduce_sum_into_parameters(static_cast<std::size_t>(values - buffer->data()), count,
+                                        precision, scale);
+}
+
+NodeSharedBuffer* MpiCommunicator::shared_buffer_holding(const float* values, std::size_t count) {
+  for (auto& buffer : shared_buffers_) {
+    if (buffer->contains(values, count)) return buffer.get();
+  }
+  return nullptr;
+}
+
 void MpiCommunicator::allreduce_sum(float* values, std::size_t count) {
   allreduce_sum(values, count, TransportPrecision::fp32);
 }
@@ -98,11 +120,9 @@ void MpiCommunicator::allreduce_sum(float* values, std::size_t count,
                                     TransportPrecision precision) {
   if (size_ == 1) return;
   Watched watched(*this, "gradient allreduce");
-  for (auto& buffer : shared_buffers_) {
-    if (buffer->contains(values, count)) {
-      buffer->allreduce_sum(static_cast<std::size_t>(values - buffer->data()), count, precision);
-      return;
-    }
+  if (NodeSharedBuffer* buffer = shared_buffer_holding(values, count)) {
+    buffer->allreduce_sum(static_cast<std::size_t>(values - buffer->data()), count, precision);
+    return;
   }
   mpi_allreduce_sum(values, count, precision, comm_);
 }

@@ -23,10 +23,7 @@ inline void cpu_relax() {
 #endif
 }
 
-struct Segment {
-  std::size_t begin;
-  std::size_t count;
-};
+using Segment = NodeSharedBuffer::Segment;
 
 // Local rank l reduces segment l; segments are 16-float aligned so vector loops stay aligned.
 Segment segment_of(int local_rank, int local_size, std::size_t count) {
@@ -76,6 +73,15 @@ void sum_wires(const std::vector<const std::uint16_t*>& wires, TransportPrecisio
   }
 }
 
+// parameters[i] += scale * sum[i]: plain SGD, for the segment of the parameters a rank updates.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void add_scaled(const float* __restrict__ sum, std::size_t count, float scale,
+                float* __restrict__ parameters) {
+  for (std::size_t i = 0; i < count; ++i) parameters[i] += scale * sum[i];
+}
+
 // Shared memory for `bytes` per local rank (padded to whole pages, so that the slots of
 // different ranks never share a cache line); returns every local rank's part.
 template <class T>
@@ -117,6 +123,7 @@ NodeSharedBuffer::NodeSharedBuffer(MPI_Comm node, MPI_Comm across_nodes, std::si
 }
 
 NodeSharedBuffer::~NodeSharedBuffer() {
+  if (parameter_window_ != MPI_WIN_NULL) MPI_Win_free(&parameter_window_);
   if (wire_window_ != MPI_WIN_NULL) MPI_Win_free(&wire_window_);
   if (barrier_window_ != MPI_WIN_NULL) MPI_Win_free(&barrier_window_);
   if (window_ != MPI_WIN_NULL) MPI_Win_free(&window_);
@@ -144,60 +151,88 @@ void NodeSharedBuffer::node_barrier() {
 
 void NodeSharedBuffer::allreduce_sum(std::size_t offset, std::size_t count,
                                      TransportPrecision precision) {
-  if (precision != TransportPrecision::fp32) {
-    allreduce_sum_in_16_bits(offset, count, precision);
-    return;
-  }
-  node_barrier();  // every rank's contribution is in its slot
+  sum_my_segment(offset, count, precision);
+  node_barrier();  // every segment is final in its owner's slot (and twin)
+  copy_back_other_segments(offset, count, precision);
+  node_barrier();  // nobody overwrites a slot (or twin) that another rank is still reading
+}
+
+void NodeSharedBuffer::allreduce_sum_into_parameters(std::size_t offset, std::size_t count,
+                                                     TransportPrecision precision, float scale) {
+  if (!parameters_) throw Error("internal: allreduce_sum_into_parameters before share_parameters");
+  const Segment mine = sum_my_segment(offset, count, precision);
+  add_scaled(slots_[local_rank_] + offset + mine.begin, mine.count, scale,
+             parameters_ + offset + mine.begin);
+  // Every segment of the parameters is updated before any rank reads them (its next forward),
+  // and every rank has read the slots (and twins) before any rank writes its own again (its
+  // next backward).
+  node_barrier();
+}
+
+float* NodeSharedBuffer::share_parameters(const float* initial) {
+  if (parameters_) return parameters_;
+  // Rank 0's part is the whole of it: the others map that one copy.
+  parameters_ = allocate_slots<float>(node_, local_rank_ == 0 ? count_ * sizeof(float) : 0,
+                                      &parameter_window_)[0];
+  if (local_rank_ == 0) std::memcpy(parameters_, initial, count_ * sizeof(float));
+  DPTRAIN_MPI_CHECK(MPI_Barrier(node_));
+  return parameters_;
+}
+
+NodeSharedBuffer::Segment NodeSharedBuffer::sum_my_segment(std::size_t offset, std::size_t count,
+                                                           TransportPrecision precision) {
   const Segment mine = segment_of(local_rank_, local_size_, count);
-  std::vector<const float*> inputs;
-  for (float* slot : slots_) inputs.push_back(slot + offset + mine.begin);
   float* result = slots_[local_rank_] + offset + mine.begin;
-  sum_slots(inputs, result, mine.count);
+  if (precision == TransportPrecision::fp32) {
+    node_barrier();  // every rank's contribution is in its slot
+    std::vector<const float*> inputs;
+    for (float* slot : slots_) inputs.push_back(slot + offset + mine.begin);
+    sum_slots(inputs, result, mine.count);
+  } else {
+    sum_my_segment_in_16_bits(offset, count, mine, precision);
+  }
   if (across_nodes_ != MPI_COMM_NULL && mine.count > 0) {
     mpi_allreduce_sum(result, mine.count, precision, across_nodes_);
   }
-  node_barrier();  // every segment is final in its owner's slot
+  if (precision != TransportPrecision::fp32) {
+    // Published rounded, and kept rounded here too, so that every rank holds the same values.
+    // Only this rank reads this part of its twin during the sums.
+    std::uint16_t* published = wires_[local_rank_] + offset + mine.begin;
+    encode(result, mine.count, precision, published);
+    decode(published, mine.count, precision, result);
+  }
+  return mine;
+}
+
+void NodeSharedBuffer::sum_my_segment_in_16_bits(std::size_t offset, std::size_t count,
+                                                 Segment mine, TransportPrecision precision) {
+  map_wires();
+  // The whole of this rank's contribution, rounded: the other ranks read their segments of it.
+  encode(slots_[local_rank_] + offset, count, precision, wires_[local_rank_] + offset);
+  node_barrier();  // every rank's rounded contribution is in its twin
+  std::vector<const std::uint16_t*> inputs;
+  for (std::uint16_t* wire : wires_) inputs.push_back(wire + offset + mine.begin);
+  sum_wires(inputs, precision, slots_[local_rank_] + offset + mine.begin, mine.count);
+}
+
+void NodeSharedBuffer::copy_back_other_segments(std::size_t offset, std::size_t count,
+                                                TransportPrecision precision) {
+  float* slot = slots_[local_rank_] + offset;
   for (int r = 0; r < local_size_; ++r) {
     if (r == local_rank_) continue;
     const Segment theirs = segment_of(r, local_size_, count);
-    std::memcpy(slots_[local_rank_] + offset + theirs.begin, slots_[r] + offset + theirs.begin,
-                theirs.count * sizeof(float));
+    if (precision == TransportPrecision::fp32) {
+      std::memcpy(slot + theirs.begin, slots_[r] + offset + theirs.begin, theirs.count * sizeof(float));
+    } else {
+      decode(wires_[r] + offset + theirs.begin, theirs.count, precision, slot + theirs.begin);
+    }
   }
-  node_barrier();  // nobody overwrites a slot that another rank is still copying from
 }
 
 void NodeSharedBuffer::map_wires() {
   // Collective, like allreduce_sum: every rank asks for the same precision at the same step.
   if (wire_window_ != MPI_WIN_NULL) return;
   wires_ = allocate_slots<std::uint16_t>(node_, count_ * sizeof(std::uint16_t), &wire_window_);
-}
-
-void NodeSharedBuffer::allreduce_sum_in_16_bits(std::size_t offset, std::size_t count,
-                                                TransportPrecision precision) {
-  map_wires();
-  float* slot = slots_[local_rank_] + offset;
-  encode(slot, count, precision, wires_[local_rank_] + offset);
-  node_barrier();  // every rank's rounded contribution is in its twin
-  const Segment mine = segment_of(local_rank_, local_size_, count);
-  std::vector<const std::uint16_t*> inputs;
-  for (std::uint16_t* wire : wires_) inputs.push_back(wire + offset + mine.begin);
-  float* result = slot + mine.begin;
-  sum_wires(inputs, precision, result, mine.count);
-  if (across_nodes_ != MPI_COMM_NULL && mine.count > 0) {
-    mpi_allreduce_sum(result, mine.count, precision, across_nodes_);
-  }
-  // Published rounded, and kept rounded here too, so that every rank holds the same values.
-  // Only this rank reads this part of its twin during the sums.
-  encode(result, mine.count, precision, wires_[local_rank_] + offset + mine.begin);
-  decode(wires_[local_rank_] + offset + mine.begin, mine.count, precision, result);
-  node_barrier();  // every segment is final in its owner's twin
-  for (int r = 0; r < local_size_; ++r) {
-    if (r == local_rank_) continue;
-    const Segment theirs = segment_of(r, local_size_, count);
-    decode(wires_[r] + offset + theirs.begin, theirs.count, precision, slot + theirs.begin);
-  }
-  node_barrier();  // nobody overwrites a twin that another rank is still decoding
 }
 
 }  // namespace dptrain

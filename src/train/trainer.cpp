@@ -86,6 +86,9 @@ Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& tra
   GradientSyncOptions sync_options;
   sync_options.bucket_bytes = static_cast<std::size_t>(config.bucket_mb * kBytesPerMb);
   sync_options.overlap = config.overlap;  // the transport's precision comes with it
+  // The ranks of a node hold the parameters once, and the reduction takes the SGD step: on
+  // the CPU, where that memory is shared (GPU steps stay whole, and inside a CUDA graph).
+  sync_options.sgd_step = device_.is_cpu();
   // Alone, there is nothing to sum: gradients stay LibTorch's own, which backward creates
   // without zeroing and accumulating, as in a plain PyTorch loop.
   if (comm_.size() > 1) {
@@ -185,6 +188,7 @@ void Trainer::compute_step(const RawBatch& raw, double weight, double lr, PhaseS
                            PhaseClock& clock) {
   if (sync_) {
     sync_->zero_grad();
+    sync_->set_learning_rate(lr);
   } else {
     // Backward creates the gradients, as in a plain PyTorch loop. (Inside a CUDA graph they are
     // allocated once, at capture, in the graph's own memory, and rewritten by every replay.)
@@ -204,7 +208,7 @@ void Trainer::compute_step(const RawBatch& raw, double weight, double lr, PhaseS
   }
   if (sync_) sync_->finish();
   clock.lap(phases.communication);
-  update_parameters(lr);
+  if (!sync_ || !sync_->steps_parameters()) update_parameters(lr);
   clock.lap(phases.optimizer);
 }
 

@@ -3,7 +3,8 @@
 // GradientSync decides which gradients form a bucket and when a bucket is complete; a
 // transport holds the buckets' memory and reduces them:
 //   host:   CPU memory from the communicator (node-shared with MPI), reduced by MPI on a
-//           communication thread while backward runs, or on the training thread;
+//           communication thread while backward runs, or on the training thread; with
+//           node-shared memory the parameters can be shared too, and updated by the reduction;
 //   staged: GPU buckets copied through host memory and reduced by MPI (ranks sharing a GPU);
 //   NCCL:   GPU buckets averaged by NCCL on a stream of their own (see gpu/cuda_training.h).
 #pragma once
@@ -23,6 +24,13 @@ class BucketTransport {
 
   // Memory for every bucket together: `elements` floats where the gradients are computed.
   virtual torch::Tensor allocate(std::int64_t elements) = 0;
+
+  // Memory for the parameters, laid out like allocate()'s buckets and filled with `initial`,
+  // that the ranks of a node share: from then on every reduction ends in the SGD step of its
+  // bucket's parameters (at set_learning_rate's rate) instead of handing the sum back. An
+  // undefined tensor where the transport cannot (the parameters then stay the model's own).
+  virtual torch::Tensor share_parameters(const torch::Tensor& /*initial*/) { return {}; }
+  virtual void set_learning_rate(double /*lr*/) {}
 
   // Whether launch() may be called from backward's hooks, as soon as a bucket is complete.
   virtual bool launches_during_backward() const = 0;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dptrain/comm/transport_precision.h"
+#include "dptrain/error.h"
 
 namespace dptrain {
 
@@ -65,6 +66,21 @@ class Communicator {
   virtual float* reduction_buffer(std::size_t count) {
     buffers_.push_back(std::make_unique<float[]>(count));
     return buffers_.back().get();
+  }
+
+  // Collective. Memory for the parameters whose gradients are in `gradients` (all of a
+  // reduction_buffer, `count` floats), laid out like them, held once per node and shared by its
+  // ranks, filled with `initial` (the same on every rank); nullptr where ranks share no memory.
+  virtual float* share_parameters(const float* /*gradients*/, std::size_t /*count*/,
+                                  const float* /*initial*/) {
+    return nullptr;
+  }
+  // Collective, on gradients whose parameters are shared: sums `values` over all ranks like
+  // allreduce_sum, then adds `scale` times the sum to the shared parameters at the same place
+  // (an SGD step, each rank of a node doing a part). `values` ends partly summed.
+  virtual void allreduce_sum_into_parameters(float* /*values*/, std::size_t /*count*/,
+                                             TransportPrecision /*precision*/, float /*scale*/) {
+    throw Error("internal: no shared parameters to update");
   }
 
  private:

@@ -35,6 +35,11 @@ struct GradientSyncOptions {
   std::size_t bucket_bytes = 4u << 20;
   bool overlap = true;  // reduce buckets during backward on a communication thread
   TransportPrecision precision = TransportPrecision::fp32;  // for the host transport made from a communicator
+  // Where the transport shares memory between the ranks of a node: hold the parameters there,
+  // once per node, and let finish() end in the SGD step p -= lr * sum (see set_learning_rate),
+  // each rank of a node updating its part of every bucket. Saves every rank copying the whole
+  // sum back and stepping all the parameters. The gradients then end partly summed.
+  bool sgd_step = false;
 };
 
 class GradientSync {
@@ -52,10 +57,17 @@ class GradientSync {
   // and finish() zeroes those that backward did not produce before they are summed.
   void zero_grad();
 
+  // The learning rate of this step's SGD step, where finish() takes it (steps_parameters()).
+  void set_learning_rate(double lr) { transport_->set_learning_rate(lr); }
+
   // Returns when every bucket has been summed over all ranks: launches the buckets that
   // backward did not launch (the last one; all of them without overlap, or for a rank with no
-  // samples in this step) and waits for those in flight.
+  // samples in this step) and waits for those in flight. With steps_parameters(), the
+  // parameters have then taken their SGD step too.
   void finish();
+
+  // Whether the parameters live in memory shared by the node's ranks and finish() steps them.
+  bool steps_parameters() const { return steps_parameters_; }
 
   std::size_t bucket_count() const { return buckets_.size(); }
   std::size_t bucket_elements(std::size_t bucket) const;
@@ -73,11 +85,15 @@ class GradientSync {
     torch::Tensor parameter;
     torch::Tensor view;   // the parameter's .grad, in its bucket
     std::size_t bucket;
+    std::int64_t offset;  // of the view in the transport's memory
+    torch::Tensor shared;  // the parameter's values in shared memory, with sgd_step
     bool written = false;  // by backward, in this step
     std::shared_ptr<torch::autograd::Node> accumulator;  // holding the hook
     torch::autograd::FunctionPreHook* hook = nullptr;     // owned by the accumulator
   };
 
+  void share_parameters(const torch::Tensor& memory);
+  void keep_parameter_shared(Gradient& g);
   void keep_hook_attached(std::size_t parameter);
   static void detach_hook(Gradient& g);
   void gradient_arrived(std::size_t parameter, const torch::Tensor& gradient);
@@ -86,6 +102,7 @@ class GradientSync {
 
   std::unique_ptr<BucketTransport> transport_;
   bool overlap_ = false;
+  bool steps_parameters_ = false;
   std::vector<torch::Tensor> buckets_;
   std::vector<Gradient> gradients_;                    // bucket by bucket
   std::vector<std::size_t> bucket_first_;              // bucket b: gradients_[first[b], first[b+1])

@@ -44,6 +44,9 @@ class MpiCommunicator : public Communicator {
   void allgather(const double* values, std::size_t count, double* out) override;
   void barrier() override;
   float* reduction_buffer(std::size_t count) override;
+  float* share_parameters(const float* gradients, std::size_t count, const float* initial) override;
+  void allreduce_sum_into_parameters(float* values, std::size_t count, TransportPrecision precision,
+                                     float scale) override;
   bool supports_background_collectives() const override;
   std::vector<std::string> gather_text(const std::string& text, int root) override;
   void set_position(int epoch, std::int64_t step) override;
@@ -67,6 +70,7 @@ class MpiCommunicator : public Communicator {
     MpiCommunicator& comm_;
   };
   std::string ranks_behind(std::int64_t sequence) const;
+  NodeSharedBuffer* shared_buffer_holding(const float* values, std::size_t count);
 
   MPI_Comm comm_;
   MPI_Comm node_comm_ = MPI_COMM_NULL;

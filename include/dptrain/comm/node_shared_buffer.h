@@ -7,6 +7,12 @@
 // their sums across nodes with MPI, and every rank copies the finished segments back into its
 // own slot. That beats message passing within a node, which copies each byte several times.
 //
+// The ranks of a node may also hold the model's parameters once between them, laid out like
+// the slots (share_parameters). A reduction can then end in an optimizer step instead: local
+// rank l adds its finished segment, times the step size, to segment l of the parameters, and
+// nobody copies anything back. Each rank updates 1/ranks of the parameters, and reads and
+// writes no other rank's segment of the sum.
+//
 // With a 16-bit precision (--grad-dtype bf16|fp16) the bytes that cross between cores are
 // halved too: each rank rounds its slot into a 16-bit twin (a second window, made on first
 // use), segment owners sum the twins in fp32 and publish their result rounded to 16 bits, and
@@ -26,6 +32,12 @@ namespace dptrain {
 
 class NodeSharedBuffer {
  public:
+  // The elements of a reduction that one local rank sums (and updates).
+  struct Segment {
+    std::size_t begin;
+    std::size_t count;
+  };
+
   // Collective over `world`. `node` holds the ranks of this node and `across_nodes` the ranks
   // with the same local rank on the other nodes (MPI_COMM_NULL for a single node).
   NodeSharedBuffer(MPI_Comm node, MPI_Comm across_nodes, std::size_t count);
@@ -44,6 +56,16 @@ class NodeSharedBuffer {
   // partial sums between nodes and the result: every rank ends with the same 16-bit values.
   void allreduce_sum(std::size_t offset, std::size_t count, TransportPrecision precision);
 
+  // Collective: memory for `count` parameters held once per node and shared by its ranks,
+  // filled with `initial` (every rank passes the same values; local rank 0's are copied).
+  float* share_parameters(const float* initial);
+
+  // Collective: sums data()[offset, offset + count) over all ranks like allreduce_sum, then adds
+  // `scale` times the sum to shared_parameters()[offset, offset + count), each rank of a node
+  // a segment. Only the calling rank's segment of data() holds the sum afterwards.
+  void allreduce_sum_into_parameters(std::size_t offset, std::size_t count,
+                                     TransportPrecision precision, float scale);
+
  private:
   // Lives in shared memory: a counter of arrivals and a generation that the last one bumps.
   struct BarrierState {
@@ -52,8 +74,11 @@ class NodeSharedBuffer {
   };
 
   void node_barrier();
-  void allreduce_sum_in_16_bits(std::size_t offset, std::size_t count,
-                                TransportPrecision precision);
+  // Leaves this rank's segment of [offset, offset + count), summed over all ranks, in its slot.
+  Segment sum_my_segment(std::size_t offset, std::size_t count, TransportPrecision precision);
+  void sum_my_segment_in_16_bits(std::size_t offset, std::size_t count, Segment mine,
+                                 TransportPrecision precision);
+  void copy_back_other_segments(std::size_t offset, std::size_t count, TransportPrecision precision);
   void map_wires();
 
   MPI_Comm node_;
@@ -67,6 +92,8 @@ class NodeSharedBuffer {
   std::vector<float*> slots_;  // every local rank's slot, mapped into this process
   MPI_Win wire_window_ = MPI_WIN_NULL;
   std::vector<std::uint16_t*> wires_;  // every local rank's 16-bit twin of its slot
+  MPI_Win parameter_window_ = MPI_WIN_NULL;
+  float* parameters_ = nullptr;  // the node's one copy, owned by local rank 0
 };
 
 }  // namespace dptrain
