@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "dptrain/error.h"
+#include "dptrain/model/gradient_destination.h"
 
 namespace dptrain {
 namespace {
@@ -77,7 +78,22 @@ GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters,
   bucket_first_.push_back(gradients_.size());
   missing_ = std::make_unique<std::atomic<int>[]>(buckets_.size());
   if (options.sgd_step) share_parameters(memory);
+  offer_views_to_backward();
   zero_grad();
+}
+
+void GradientSync::offer_views_to_backward() {
+  // A layer that can compute a gradient into given memory (dptrain::Linear, for its weight)
+  // writes the step's first gradient straight into the view, and the hook has nothing to copy.
+  // A second backward in the same step gets fresh memory, which the hook adds. On the CPU only:
+  // on a GPU the copy is a kernel on the accumulator's stream, and cheap.
+  for (std::size_t i = 0; i < gradients_.size(); ++i) {
+    if (!gradients_[i].view.is_cpu()) continue;
+    set_gradient_destination(gradients_[i].parameter, [this, i] {
+      const Gradient& g = gradients_[i];
+      return g.written ? torch::Tensor() : g.view;
+    });
+  }
 }
 
 void GradientSync::share_parameters(const torch::Tensor& memory) {
@@ -106,8 +122,12 @@ void GradientSync::keep_parameter_shared(Gradient& g) {
 }
 
 GradientSync::~GradientSync() {
-  // The hooks point at this object: take them off the accumulators, which may outlive it.
-  for (auto& g : gradients_) detach_hook(g);
+  // The hooks and destinations point at this object: take them off the parameters, which may
+  // outlive it.
+  for (auto& g : gradients_) {
+    detach_hook(g);
+    clear_gradient_destination(g.parameter);
+  }
 }
 
 void GradientSync::keep_hook_attached(std::size_t parameter) {
@@ -156,7 +176,8 @@ void GradientSync::gradient_arrived(std::size_t parameter, const torch::Tensor& 
     g.view.add_(gradient);
     return;
   }
-  g.view.copy_(gradient);
+  // Backward may have written it in place already (offer_views_to_backward).
+  if (gradient.data_ptr() != g.view.data_ptr()) g.view.copy_(gradient);
   g.written = true;
   if (missing_[g.bucket].fetch_sub(1) == 1 && overlap_) launch_ready_buckets();
 }

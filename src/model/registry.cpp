@@ -3,22 +3,24 @@
 #include <map>
 
 #include "dptrain/error.h"
+#include "dptrain/model/linear.h"
 
 namespace dptrain {
 namespace {
 
 // The PyTorch quickstart's NeuralNetwork: Flatten, 784→512, ReLU, 512→512, ReLU, 512→10.
+// (dptrain::Linear is LibTorch's Linear, able to write its weight gradient in place: linear.h.)
 // LibTorch's Linear initialises like PyTorch's, so the same seed gives the same start as the
 // Python script, provided the layers are created in the same order. Hence one statement per
 // layer: the arguments of a single Sequential(...) call are evaluated in unspecified order.
 torch::nn::Sequential quickstart_mlp() {
   torch::nn::Sequential model;
   model->push_back(torch::nn::Flatten());
-  model->push_back(torch::nn::Linear(28 * 28, 512));
+  model->push_back(Linear(28 * 28, 512));
   model->push_back(torch::nn::ReLU());
-  model->push_back(torch::nn::Linear(512, 512));
+  model->push_back(Linear(512, 512));
   model->push_back(torch::nn::ReLU());
-  model->push_back(torch::nn::Linear(512, 10));
+  model->push_back(Linear(512, 10));
   return model;
 }
 
@@ -27,11 +29,11 @@ torch::nn::Sequential quickstart_mlp() {
 torch::nn::Sequential wide_mlp() {
   torch::nn::Sequential model;
   model->push_back(torch::nn::Flatten());
-  model->push_back(torch::nn::Linear(28 * 28, 2048));
+  model->push_back(Linear(28 * 28, 2048));
   model->push_back(torch::nn::ReLU());
-  model->push_back(torch::nn::Linear(2048, 2048));
+  model->push_back(Linear(2048, 2048));
   model->push_back(torch::nn::ReLU());
-  model->push_back(torch::nn::Linear(2048, 10));
+  model->push_back(Linear(2048, 10));
   return model;
 }
 
@@ -47,9 +49,9 @@ torch::nn::Sequential small_cnn() {
   model->push_back(ReLU());
   model->push_back(MaxPool2d(MaxPool2dOptions(2)));
   model->push_back(Flatten());
-  model->push_back(Linear(64 * 7 * 7, 128));
+  model->push_back(dptrain::Linear(64 * 7 * 7, 128));
   model->push_back(ReLU());
-  model->push_back(Linear(128, 10));
+  model->push_back(dptrain::Linear(128, 10));
   return model;
 }
 

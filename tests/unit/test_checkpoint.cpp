@@ -11,6 +11,7 @@
 #include "dptrain/error.h"
 #include "dptrain/metrics/confusion.h"
 #include "dptrain/model/checkpoint.h"
+#include "dptrain/model/linear.h"
 #include "dptrain/model/registry.h"
 #include "dptrain/train/predict.h"
 #include "dptrain/train/trainer.h"
@@ -25,7 +26,7 @@ using testing::error_of;
 torch::nn::Sequential constant_model(int answer) {
   torch::nn::Sequential model = make_model("quickstart-mlp");
   torch::NoGradGuard no_grad;
-  auto last = model->ptr<torch::nn::LinearImpl>(5);
+  auto last = model->ptr<LinearImpl>(5);
   last->weight.zero_();
   last->bias.zero_();
   last->bias[answer] = 1.0;

@@ -9,7 +9,8 @@
 // A hook on each parameter's gradient accumulator writes the gradient that backward produces
 // into the view, over the last step's (where autograd would add it to a zeroed buffer: a pass
 // over the memory less, and no zeroing), and counts the gradients still missing from its
-// bucket. With overlap, a complete bucket is launched at once (to the communication thread,
+// bucket. A layer that can compute its gradient into given memory (dptrain::Linear) is offered
+// the view (gradient_destination.h) and leaves the hook nothing to copy. With overlap, a complete bucket is launched at once (to the communication thread,
 // or onto NCCL's stream), while backward computes the earlier layers. The last bucket, complete
 // only when backward ends, is launched by finish() on the training thread. Buckets are always
 // launched in index order, the same on every rank, and reduced by the same code as without
@@ -93,6 +94,7 @@ class GradientSync {
   };
 
   void share_parameters(const torch::Tensor& memory);
+  void offer_views_to_backward();
   void keep_parameter_shared(Gradient& g);
   void keep_hook_attached(std::size_t parameter);
   static void detach_hook(Gradient& g);
