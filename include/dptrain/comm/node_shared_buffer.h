@@ -10,8 +10,8 @@
 // The ranks of a node may also hold the model's parameters once between them, laid out like
 // the slots (share_parameters). A reduction can then end in an optimizer step instead: local
 // rank l adds its finished segment, times the step size, to segment l of the parameters, and
-// nobody copies anything back. Each rank updates 1/ranks of the parameters, and reads and
-// writes no other rank's segment of the sum.
+// nobody copies anything back. Each rank updates 1/ranks of the parameters and never reads the
+// other segments' sums.
 //
 // With a 16-bit precision (--grad-dtype bf16|fp16) the bytes that cross between cores are
 // halved too: each rank rounds its slot into a 16-bit twin (a second window, made on first
