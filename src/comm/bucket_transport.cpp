@@ -5,11 +5,11 @@
 namespace dptrain {
 namespace {
 
-void reduce_in_place(Communicator& comm, const torch::Tensor& bucket, TransportPrecision precision) {
-  comm.allreduce_sum(bucket.data_ptr<float>(), static_cast<std::size_t>(bucket.numel()), precision);
-}
-
 std::size_t elements_of(const torch::Tensor& tensor) { return static_cast<std::size_t>(tensor.numel()); }
+
+void reduce_in_place(Communicator& comm, const torch::Tensor& bucket, TransportPrecision precision) {
+  comm.allreduce_sum(bucket.data_ptr<float>(), elements_of(bucket), precision);
+}
 
 class HostTransport : public BucketTransport {
  public:

@@ -10,11 +10,13 @@
 // into the view, over the last step's (where autograd would add it to a zeroed buffer: a pass
 // over the memory less, and no zeroing), and counts the gradients still missing from its
 // bucket. A layer that can compute its gradient into given memory (dptrain::Linear) is offered
-// the view (gradient_destination.h) and leaves the hook nothing to copy. With overlap, a complete bucket is launched at once (to the communication thread,
-// or onto NCCL's stream), while backward computes the earlier layers. The last bucket, complete
-// only when backward ends, is launched by finish() on the training thread. Buckets are always
-// launched in index order, the same on every rank, and reduced by the same code as without
-// overlap, so both paths give identical bits.
+// the view (gradient_destination.h) and leaves the hook nothing to copy. With overlap, a
+// complete bucket is launched at once (to the communication thread, or onto NCCL's stream),
+// while backward computes the earlier layers. The last bucket, complete only when backward
+// ends, is launched by finish() on the training thread. Buckets are always launched in index
+// order, the same on every rank, and reduced by the same code as without overlap, so both
+// paths give identical bits. Where the ranks of a node share the parameters (sgd_step), each
+// bucket's reduction ends in its parameters' SGD step.
 //
 // The trainer weights each rank's loss by its share of the step's global batch (times the
 // ranks when the transport averages), so the reduced gradient is the gradient of the mean loss
