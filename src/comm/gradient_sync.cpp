@@ -62,18 +62,15 @@ GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters,
   for (const auto& members : plan_buckets(parameters, options.bucket_bytes)) {
     std::int64_t elements = 0;
     for (const auto& p : members) elements += p.numel();
-    torch::Tensor flat = memory.narrow(0, used, elements);
-    used += elements;
+    buckets_.push_back(memory.narrow(0, used, elements));
     bucket_first_.push_back(gradients_.size());
-    std::int64_t offset = 0;
     for (auto p : members) {
       if (p.scalar_type() != torch::kFloat) throw Error("gradient averaging supports float32 parameters only");
-      torch::Tensor view = flat.narrow(0, offset, p.numel()).view(p.sizes());
+      torch::Tensor view = memory.narrow(0, used, p.numel()).view(p.sizes());
       p.mutable_grad() = view;
-      gradients_.push_back({p, view, buckets_.size(), used - elements + offset, {}, false, {}, nullptr});
-      offset += p.numel();
+      gradients_.push_back({p, view, buckets_.size() - 1, used, {}, false, {}, nullptr});
+      used += p.numel();
     }
-    buckets_.push_back(flat);
   }
   bucket_first_.push_back(gradients_.size());
   missing_ = std::make_unique<std::atomic<int>[]>(buckets_.size());
