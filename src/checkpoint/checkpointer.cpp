@@ -99,7 +99,7 @@ std::optional<std::string> Checkpointer::newest_valid(std::string* warnings) con
       parse_checkpoint(read_whole_file(path.string()), path.string());
       return path.string();
     } catch (const Error& e) {
-      if (warnings) *warnings += std::string(e.what()) + "; ";
+      if (warnings) *warnings += (warnings->empty() ? "" : "; ") + std::string(e.what());
     }
   }
   return std::nullopt;

@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iostream>
+#include <optional>
 
 #include "thread_option.h"
+#include "dptrain/checkpoint/checkpointer.h"
 #include "dptrain/error.h"
 #include "dptrain/model/registry.h"
+#include "dptrain/train/fingerprint.h"
 
 namespace dptrain {
 
@@ -14,25 +18,48 @@ void add_checkpoint_options(CLI::App& cmd, CheckpointOptions& options) {
       ->required();
   cmd.add_option("--checkpoint", options.checkpoint,
                  "model.pt written by `dptrain train --out-dir DIR`, or DIR itself, or a "
-                 "ckpt-*.dpt training checkpoint")
+                 "ckpt-*.dpt training checkpoint, or the --checkpoint-dir holding them (the newest)")
       ->required();
   cmd.add_option("--model", options.model,
-                 "Model the checkpoint belongs to (default: from config.toml next to it, else "
-                 "quickstart-mlp)");
+                 "Model the checkpoint belongs to (default: recorded in a .dpt checkpoint, or in "
+                 "config.toml next to model.pt, else quickstart-mlp)");
   add_threads_option(cmd, options.threads, "Threads for LibTorch and BLAS")
       ->check(CLI::PositiveNumber);
 }
 
 std::string checkpoint_file(const std::string& checkpoint) {
   const std::filesystem::path path(checkpoint);
-  return std::filesystem::is_directory(path) ? (path / "model.pt").string() : checkpoint;
+  if (!std::filesystem::is_directory(path)) return checkpoint;
+  const std::filesystem::path model = path / "model.pt";
+  if (std::filesystem::exists(model)) return model.string();
+  // A --checkpoint-dir: its newest intact checkpoint, the one --resume would continue from.
+  std::string damaged;
+  const std::optional<std::string> newest = Checkpointer(checkpoint, 1).newest_valid(&damaged);
+  if (newest && !damaged.empty()) {
+    std::cerr << "dptrain: warning: skipped damaged checkpoint(s): " << damaged << std::endl;
+  }
+  return newest ? *newest : model.string();
 }
 
-std::string checkpoint_model(const CheckpointOptions& options, const std::string& model_file) {
-  if (!options.model.empty()) return options.model;
+namespace {
+
+bool is_training_checkpoint(const std::string& model_file) {
+  return std::filesystem::path(model_file).extension() == ".dpt" &&
+         std::filesystem::is_regular_file(model_file);
+}
+
+// The model a training checkpoint recorded with its configuration.
+std::string model_in_training_checkpoint(const std::string& model_file) {
+  const std::string model = fingerprint_value(read_checkpoint_info(model_file).fingerprint, "model");
+  if (model.empty()) throw Error(model_file + ": the checkpoint does not record its model (pass --model)");
+  return model;
+}
+
+// The `model` that `dptrain train --out-dir` recorded in config.toml next to model.pt.
+std::string model_in_run_config(const std::string& model_file) {
   const std::filesystem::path config =
       std::filesystem::path(model_file).parent_path() / "config.toml";
-  if (!std::filesystem::is_regular_file(config)) return "quickstart-mlp";
+  if (!std::filesystem::is_regular_file(config)) return "";
   std::vector<CLI::ConfigItem> items;
   try {
     items = CLI::ConfigTOML().from_file(config.string());
@@ -48,7 +75,16 @@ std::string checkpoint_model(const CheckpointOptions& options, const std::string
     }
     return item.inputs.front();
   }
-  return "quickstart-mlp";
+  return "";
+}
+
+}  // namespace
+
+std::string checkpoint_model(const CheckpointOptions& options, const std::string& model_file) {
+  if (!options.model.empty()) return options.model;
+  if (is_training_checkpoint(model_file)) return model_in_training_checkpoint(model_file);
+  const std::string recorded = model_in_run_config(model_file);
+  return recorded.empty() ? "quickstart-mlp" : recorded;
 }
 
 }  // namespace dptrain

@@ -46,6 +46,12 @@ std::string job_fingerprint(const TrainConfig& c, torch::nn::Sequential& model,
   return out.str();
 }
 
+std::string fingerprint_value(const std::string& fingerprint, const std::string& key) {
+  const auto values = parse_lines(fingerprint);
+  const auto found = values.find(key);
+  return found == values.end() ? std::string() : found->second;
+}
+
 std::vector<std::string> fingerprint_differences(const std::string& a, const std::string& b) {
   const auto left = parse_lines(a), right = parse_lines(b);
   std::map<std::string, bool> keys;

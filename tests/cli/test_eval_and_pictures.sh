@@ -69,6 +69,23 @@ cnn=$("$dptrain" eval --data "$work/good.h5" --checkpoint "$work/cnn/model.pt" 2
 if grep -q "model small-cnn from $work/cnn/model.pt" <<<"$cnn"
 then pass "eval reads the model name from config.toml"; else fail "eval of small-cnn run"; echo "$cnn"; fi
 
+# Its training checkpoints: eval takes the model from the checkpoint and, given the directory,
+# the newest intact one; the last checkpoint holds the parameters model.pt holds.
+ck=$work/cnn/ck
+"$dptrain" train --data "$work/good.h5" --model small-cnn --epochs 1 --batch-size 4 --threads 1 \
+  --checkpoint-dir "$ck" --checkpoint-every 1epochs >/dev/null || fail "train small-cnn with checkpoints"
+head -c 100 "$ck/ckpt-e0001-s00000000.dpt" > "$ck/ckpt-e0002-s00000000.dpt"
+from_dir=$("$dptrain" eval --data "$work/good.h5" --checkpoint "$ck" 2>"$work/ck.err")
+if grep -q "model small-cnn from $ck/ckpt-e0001-s00000000.dpt" <<<"$from_dir" \
+  && grep -q "^dptrain: warning: skipped damaged checkpoint(s): $ck/ckpt-e0002-s00000000.dpt" "$work/ck.err" \
+  && [ "$(grep '^test accuracy' <<<"$from_dir")" = "$(grep '^test accuracy' <<<"$cnn")" ]
+then pass "eval of a checkpoint directory: newest intact checkpoint, its model, model.pt's accuracy"
+else fail "eval of a checkpoint directory"; echo "$from_dir"; cat "$work/ck.err"; fi
+# (Built as the default quickstart-mlp, the CNN's parameters would not load.)
+if out=$("$dptrain" show --data "$work/good.h5" --checkpoint "$ck/ckpt-e0001-s00000000.dpt" \
+  --output "$work/ck.png" 2>&1)
+then pass "show takes the model from a .dpt checkpoint"; else fail "show of a .dpt checkpoint"; echo "$out"; fi
+
 # show: the sprite; the count is cut at the end of /test, misclassified ones agree with eval.
 if show=$("$dptrain" show --data "$work/good.h5" --checkpoint "$work/run/model.pt" \
             --output "$work/pictures/sprite.png" 2>&1)
@@ -97,6 +114,9 @@ mkdir -p "$work/othermodel" && cp "$work/run/model.pt" "$work/othermodel/" \
 ev=("$dptrain" eval --out-dir "$work/evalbad")
 expect_error "eval: missing checkpoint" "$work/absent: no such checkpoint" "$work/evalbad" -- \
   "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/absent"
+mkdir -p "$work/emptydir"
+expect_error "eval: directory without a checkpoint" "$work/emptydir/model.pt: no such checkpoint" \
+  "$work/evalbad" -- "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/emptydir"
 expect_error "eval: checkpoint of another model" \
   "$work/run/model.pt: not a checkpoint of model 'wide-mlp'" "$work/evalbad" -- \
   "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/run" --model wide-mlp

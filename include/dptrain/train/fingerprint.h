@@ -22,6 +22,9 @@ std::string training_fingerprint(const TrainConfig& config, torch::nn::Sequentia
 std::string job_fingerprint(const TrainConfig& config, torch::nn::Sequential& model,
                             std::int64_t train_samples, int ranks, std::int64_t steps_per_epoch);
 
+// The value of `key` in a fingerprint; empty when it has none.
+std::string fingerprint_value(const std::string& fingerprint, const std::string& key);
+
 // "key: <a> here, <b> there" for every key whose value differs (or that one side lacks);
 // empty when the two agree.
 std::vector<std::string> fingerprint_differences(const std::string& a, const std::string& b);
