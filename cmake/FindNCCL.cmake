@@ -1,12 +1,19 @@
 # Finds NVIDIA's NCCL: nccl.h and libnccl (libnccl.so.2 alone where no libnccl.so link was
-# installed), in the CUDA toolkit, the system, NCCL_ROOT, or the module of an Alliance cluster
-# (EBROOTNCCL, set by `module load nccl`).
+# installed), in NCCL_ROOT, the module of an Alliance cluster (EBROOTNCCL, set by `module load
+# nccl`), the CUDA toolkit or the system.
+# A pip LibTorch (TORCH_INSTALL_PREFIX is site-packages/torch) loads the NCCL of its own wheel,
+# site-packages/nvidia/nccl: that library comes first, so that the process holds one NCCL, the
+# one LibTorch was built with (both are libnccl.so.2 to the loader, which loads only one).
 # Defines NCCL_FOUND, NCCL_VERSION and the imported target NCCL::NCCL.
+set(_nccl_of_torch "")
+if(TORCH_INSTALL_PREFIX AND EXISTS "${TORCH_INSTALL_PREFIX}/../nvidia/nccl")
+  get_filename_component(_nccl_of_torch "${TORCH_INSTALL_PREFIX}/../nvidia/nccl" ABSOLUTE)
+endif()
 find_path(NCCL_INCLUDE_DIR nccl.h
-          HINTS ${NCCL_ROOT} ENV NCCL_ROOT ENV EBROOTNCCL ${CUDAToolkit_INCLUDE_DIRS}
+          HINTS ${NCCL_ROOT} ENV NCCL_ROOT ENV EBROOTNCCL ${_nccl_of_torch} ${CUDAToolkit_INCLUDE_DIRS}
           PATH_SUFFIXES include)
-find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2
-             HINTS ${NCCL_ROOT} ENV NCCL_ROOT ENV EBROOTNCCL ${CUDAToolkit_LIBRARY_DIR}
+find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2 NAMES_PER_DIR
+             HINTS ${NCCL_ROOT} ENV NCCL_ROOT ENV EBROOTNCCL ${_nccl_of_torch} ${CUDAToolkit_LIBRARY_DIR}
              PATH_SUFFIXES lib lib64)
 
 if(NCCL_INCLUDE_DIR AND EXISTS "${NCCL_INCLUDE_DIR}/nccl.h")

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Everything that needs a GPU, in one call on a GPU host (CUDA, NCCL, Open MPI, HDF5 and a pip
 # PyTorch with CUDA; no network): configure against that PyTorch's LibTorch, build, run the
-# tests that need a GPU (ctest -L gpu) with a few CPU suites as a check of the build, then the
-# GPU benchmark (scripts/bench-gpu.sh). What the host lacks comes in .deps/, which
-# scripts/gpu-carry.sh fills on a Debian machine.
+# tests that need a GPU (ctest -L gpu), the GPU benchmark (scripts/bench-gpu.sh), the CPU
+# scaling series of bench-vs-pytorch.sh (1 to 16 ranks), and a few CPU suites as a check of the
+# build. What the host lacks comes in .deps/, which scripts/gpu-carry.sh fills on a Debian
+# machine.
 #   scripts/gpu-check.sh OUT_DIR       OUT_DIR receives gpu-check.log and results.tgz
-# CPU_SCALING=1 adds the CPU scaling series of bench-vs-pytorch.sh (1 to 16 ranks).
-# STEPS="..." runs only the steps named (probe unpack configure build gpu-tests cpu-tests
-# gpu-bench cpu-scaling), e.g. STEPS="unpack configure build cpu-scaling" in a second call on a
+# BUDGET_S=N: the seconds this call may take (a host lent for a fixed time). A step that would
+# likely not finish in what is left is skipped and named; results.tgz is rewritten after every
+# step, so a call cut short still returns what it measured.
+# CPU_SCALING=0 leaves the CPU scaling series out.
+# STEPS="..." runs only the steps named (probe unpack configure build gpu-tests gpu-bench
+# cpu-scaling cpu-tests), e.g. STEPS="unpack configure build cpu-scaling" in a second call on a
 # host that still has build-gpu from the first (configure and build are then quick).
-# Exits non-zero if any step failed; every step runs regardless, so one call says everything.
+# Exits non-zero if any step failed or was skipped; every step runs regardless, so one call says
+# everything.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -25,14 +30,20 @@ export FASHION_MNIST_IDX=$deps/fashion-mnist DATA_FILE=$work/fashion-mnist.h5
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 failed=()
 
-default_steps="probe unpack configure build gpu-tests cpu-tests gpu-bench"
-[ "${CPU_SCALING:-0}" = 1 ] && default_steps+=" cpu-scaling"
+default_steps="probe unpack configure build gpu-tests gpu-bench cpu-scaling cpu-tests"
+[ "${CPU_SCALING:-1}" = 0 ] && default_steps=${default_steps/ cpu-scaling/}
 STEPS=${STEPS:-$default_steps}
+BUDGET_S=${BUDGET_S:-0}  # 0: no limit
 
-step() {  # NAME COMMAND...: runs a step, timed; a failure is remembered, not fatal
-  local name=$1 start=$SECONDS
-  shift
+step() {  # NAME SECONDS COMMAND...: runs a step that takes about SECONDS, timed; a failure is remembered, not fatal
+  local name=$1 needs=$2 start=$SECONDS
+  shift 2
   [[ " $STEPS " == *" $name "* ]] || return 0
+  if [ "$BUDGET_S" -gt 0 ] && [ $((SECONDS + needs)) -gt "$BUDGET_S" ]; then
+    log "== $name: SKIPPED (needs about $needs s, $((BUDGET_S - SECONDS)) s of BUDGET_S left)"
+    failed+=("$name(skipped)")
+    return 0
+  fi
   log "== $name"
   if "$@"; then
     log "== $name: ok ($((SECONDS - start)) s)"
@@ -40,12 +51,20 @@ step() {  # NAME COMMAND...: runs a step, timed; a failure is remembered, not fa
     log "== $name: FAILED ($((SECONDS - start)) s)"
     failed+=("$name")
   fi
+  save_results
+}
+
+# The benchmarks' files (metrics, PyTorch JSON lines), without the data copies.
+save_results() {
+  local kept
+  kept=$(cd "$work" && ls -d bench cpu-scaling 2>/dev/null)
+  [ -z "$kept" ] || tar -czf "$out/results.tgz" --exclude=torchvision -C "$work" $kept
 }
 
 probe() {
   nvidia-smi -L
   echo "cores: $(nproc)"
-  $PYTHON -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.is_available())'
+  $PYTHON -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.is_available(), "nccl", torch.cuda.nccl.version())'
   mpirun --version | head -1
   cmake --version | head -1
   for header in nccl.h hdf5.h hdf5/serial/hdf5.h openssl/evp.h zlib.h cairo/cairo.h; do
@@ -98,17 +117,16 @@ cpu_scaling() {
     "$DPTRAIN_ROOT/scripts/bench-vs-pytorch.sh"
 }
 
-step probe probe
-step unpack unpack_missing_dev_files
-step configure configure
-step build cmake --build "$BUILD_DIR" -j "$(nproc)"
-step gpu-tests gpu_tests
-step cpu-tests cpu_tests
-step gpu-bench env RESULTS="$work/bench" "$DPTRAIN_ROOT/scripts/bench-gpu.sh"
-step cpu-scaling cpu_scaling
+# In the order of what matters most; the seconds are rough estimates for a 16-core host.
+step probe 5 probe
+step unpack 5 unpack_missing_dev_files
+step configure 30 configure
+step build 120 cmake --build "$BUILD_DIR" -j "$(nproc)"
+step gpu-tests 60 gpu_tests
+step gpu-bench 120 env RESULTS="$work/bench" "$DPTRAIN_ROOT/scripts/bench-gpu.sh"
+step cpu-scaling 150 cpu_scaling
+step cpu-tests 45 cpu_tests
 
-kept=$(cd "$work" && ls -d bench cpu-scaling 2>/dev/null)
-[ -z "$kept" ] || tar -czf "$out/results.tgz" --exclude=torchvision -C "$work" $kept
 rm -rf "$work"
 if [ ${#failed[@]} -gt 0 ]; then
   log "failed: ${failed[*]}"
