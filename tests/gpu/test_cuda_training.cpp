@@ -3,6 +3,8 @@
 // graph), a GPU epoch against a CPU epoch, and saved models that any build can read.
 #include <gtest/gtest.h>
 
+#include <ATen/cuda/Sleep.h>
+#include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include "../support/synthetic.h"
 #include "../support/union_gradient.h"
 #include "dptrain/comm/gradient_sync.h"
+#include "dptrain/gpu/cuda_check.h"
 #include "dptrain/gpu/cuda_training.h"
 #include "dptrain/gpu/nccl_averager.h"
 #include "dptrain/model/checkpoint.h"
@@ -55,15 +58,39 @@ TEST(CudaBatcher, BatchesOnTheGpuEqualThoseOnTheCpu) {
   }
 }
 
-TEST(NcclAverager, OneRankAveragesInStreamOrder) {
+// Whether everything queued on `stream` has run.
+bool finished(cudaStream_t stream) {
+  const cudaError_t state = cudaStreamQuery(stream);
+  if (state != cudaErrorNotReady) check_cuda(state, "cudaStreamQuery");
+  return state == cudaSuccess;
+}
+
+// A kernel that keeps its stream busy for about half a second (at::cuda::sleep spins).
+void occupy(cudaStream_t stream) {
+  c10::cuda::CUDAStreamGuard on(c10::cuda::getStreamFromExternal(stream, 0));
+  at::cuda::sleep(1'000'000'000);
+}
+
+// One rank's average leaves the values as they are, so the values cannot show the order; the
+// streams do. While the compute stream is busy, an average queued behind it must not have run,
+// and while the averaging stream is busy, compute work queued after join() must wait.
+TEST(NcclAverager, AveragesWaitForComputeAndComputeAfterJoinWaitsForThem) {
   SingleRankCommunicator alone;
   NcclAverager averager(alone, 0);
-  torch::Tensor data = torch::zeros({1 << 20}, torch::TensorOptions().device(kGpu));
+  torch::Tensor data = torch::full({1 << 20}, 2.5f, torch::TensorOptions().device(kGpu));
   const cudaStream_t compute = c10::cuda::getCurrentCUDAStream(0).stream();
-  data.fill_(2.5);  // queued before the average, which must see it
+  check_cuda(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+
+  occupy(compute);
   averager.average_after(data.data_ptr<float>(), static_cast<std::size_t>(data.numel()), compute);
+  EXPECT_FALSE(finished(averager.stream())) << "the average did not wait for the compute stream";
+  check_cuda(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+
+  occupy(averager.stream());
   averager.join(compute);
-  data.mul_(2.0);  // queued after the join
+  data.mul_(2.0);
+  EXPECT_FALSE(finished(compute)) << "work queued after join() did not wait for the averages";
+  check_cuda(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
   EXPECT_TRUE(torch::equal(data.cpu(), torch::full({1 << 20}, 5.0f)));
 }
 

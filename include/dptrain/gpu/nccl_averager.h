@@ -34,6 +34,8 @@ class NcclAverager {
   void join(cudaStream_t compute);
 
   int ranks() const { return ranks_; }
+  // The stream the averages run on.
+  cudaStream_t stream() const { return stream_; }
 
  private:
   ncclComm_t comm_ = nullptr;
