@@ -16,9 +16,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string file_name(const TrainingPosition& p) {
+std::string file_name(const CheckpointInfo& info) {
   char name[64];
-  std::snprintf(name, sizeof name, "ckpt-e%04d-s%08lld.dpt", p.epoch, static_cast<long long>(p.step));
+  std::snprintf(name, sizeof name, "ckpt-e%04d-s%08lld.dpt", info.position.epoch,
+                static_cast<long long>(info.steps_into_epoch()));
   return name;
 }
 
@@ -42,6 +43,12 @@ std::vector<std::pair<TrainingPosition, fs::path>> list_checkpoints(const std::s
   return found;
 }
 
+nlohmann::json segments_json(const std::vector<EpochSegment>& segments) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const EpochSegment& s : segments) list.push_back({s.ranks, s.steps});
+  return list;
+}
+
 CheckpointInfo info_from_header(const std::string& header, const std::string& path) {
   try {
     const nlohmann::json j = nlohmann::json::parse(header);
@@ -50,6 +57,13 @@ CheckpointInfo info_from_header(const std::string& header, const std::string& pa
     info.position.step = j.at("step").get<std::int64_t>();
     info.ranks = j.at("ranks").get<int>();
     info.fingerprint = j.at("fingerprint").get<std::string>();
+    // [[ranks, steps], ...]; absent in checkpoints of epochs that one layout trained.
+    for (const auto& segment : j.value("earlier_segments", nlohmann::json::array())) {
+      info.earlier_segments.push_back({segment.at(0).get<int>(), segment.at(1).get<std::int64_t>()});
+      if (info.earlier_segments.back().ranks < 1 || info.earlier_segments.back().steps < 0) {
+        throw Error(path + ": checkpoint header has an impossible earlier segment");
+      }
+    }
     return info;
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": checkpoint header is not what dptrain writes (" + e.what() + ")");
@@ -57,6 +71,12 @@ CheckpointInfo info_from_header(const std::string& header, const std::string& pa
 }
 
 }  // namespace
+
+std::int64_t CheckpointInfo::steps_into_epoch() const {
+  std::int64_t steps = position.step;
+  for (const EpochSegment& s : earlier_segments) steps += s.steps;
+  return steps;
+}
 
 Checkpointer::Checkpointer(std::string dir, int keep) : dir_(std::move(dir)), keep_(keep) {}
 
@@ -79,10 +99,11 @@ std::string Checkpointer::save(torch::nn::Sequential& model, torch::optim::Optim
   file.header = nlohmann::json{{"epoch", info.position.epoch},
                                {"step", info.position.step},
                                {"ranks", info.ranks},
-                               {"fingerprint", info.fingerprint}}
+                               {"fingerprint", info.fingerprint},
+                               {"earlier_segments", segments_json(info.earlier_segments)}}
                     .dump();
   file.payload.assign(bytes.begin(), bytes.end());
-  const std::string path = (fs::path(dir_) / file_name(info.position)).string();
+  const std::string path = (fs::path(dir_) / file_name(info)).string();
   write_file_atomically(path, serialize_checkpoint(file));
 
   const auto all = list_checkpoints(dir_);

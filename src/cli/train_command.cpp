@@ -105,7 +105,8 @@ void bind_options(TrainCommand& t) {
       ->capture_default_str();
   cmd.add_flag("--resume", c.resume,
                "Continue from the newest valid checkpoint in --checkpoint-dir (start afresh if "
-               "there is none). With another number of ranks, an interrupted epoch restarts.");
+               "there is none). With another number of ranks, these train what the interrupted epoch "
+               "has left.");
   cmd.add_option("--collective-timeout", c.collective_timeout,
                  "Seconds a collective may wait before the job is aborted with a report of the "
                  "ranks that did not arrive (0: never)")

@@ -6,7 +6,7 @@
 namespace dptrain {
 
 Batcher::Batcher(const Shard& shard, std::int64_t batch_size, torch::Device device)
-    : batch_size_(batch_size), shard_begin_(shard.begin) {
+    : epoch_size_(shard.count), batch_size_(batch_size), shard_begin_(shard.begin) {
   // from_blob does not copy: on the CPU the batcher reads the shard's own buffer.
   images_ = torch::from_blob(const_cast<std::uint8_t*>(shard.images.data()),
                              {shard.count, 1, kImageSide, kImageSide}, torch::kUInt8)
@@ -17,18 +17,21 @@ Batcher::Batcher(const Shard& shard, std::int64_t batch_size, torch::Device devi
 }
 
 void Batcher::start_epoch(bool shuffle, std::uint64_t seed, int epoch) {
-  if (!shuffle) {
-    order_ = torch::Tensor();
-    return;
-  }
-  std::vector<std::int64_t> order = epoch_order(shard_size(), true, seed, epoch, shard_begin_);
-  order_ = torch::tensor(order, torch::kLong).to(images_.device());
+  start_epoch(epoch_order(shard_size(), shuffle, seed, epoch, shard_begin_));
+}
+
+void Batcher::start_epoch(const std::vector<std::int64_t>& order) {
+  epoch_size_ = static_cast<std::int64_t>(order.size());
+  // The whole shard in file order is sliced (views, no copy) rather than gathered.
+  bool file_order = epoch_size_ == shard_size();
+  for (std::int64_t i = 0; file_order && i < epoch_size_; ++i) file_order = order[i] == i;
+  order_ = file_order ? torch::Tensor() : torch::tensor(order, torch::kLong).to(images_.device());
 }
 
 Batch Batcher::batch(std::int64_t step) const { return convert(raw_batch(step)); }
 
 RawBatch Batcher::raw_batch(std::int64_t step) const {
-  const ShardRange range = batch_range(shard_size(), step, batch_size_);
+  const ShardRange range = batch_range(epoch_size_, step, batch_size_);
   if (!order_.defined()) {
     return {images_.narrow(0, range.begin, range.count), labels_.narrow(0, range.begin, range.count)};
   }

@@ -71,6 +71,7 @@ Trainer::Trainer(const TrainConfig& config, Communicator& comm, const Shard& tra
       comm_(comm),
       train_samples_(train_samples),
       steps_per_epoch_(dptrain::steps_per_epoch(train_samples, comm.size(), config.batch_size)),
+      plan_(train_samples, comm.size(), config.batch_size, config.shuffle, config.seed, 0),
       device_(training_device(config, comm)),
       stream_(use_training_stream(device_)),
       batcher_(train, config.batch_size, device_),
@@ -125,12 +126,17 @@ std::string Trainer::resume(const std::string& path) {
     throw Error(path + ": checkpoint of a different run (checkpoint vs this run: " + text + ")");
   }
   position_ = info.position;
+  earlier_segments_ = info.earlier_segments;
   std::string note = "resumed from " + path + " at epoch " + std::to_string(position_.epoch + 1) +
-                     " step " + std::to_string(position_.step);
+                     " step " + std::to_string(info.steps_into_epoch());
   if (info.ranks != comm_.size() && position_.step > 0) {
-    note += " (written by " + std::to_string(info.ranks) + " ranks: epoch " +
-            std::to_string(position_.epoch + 1) + " restarts from its first step)";
+    // The shards of the writing ranks are not these ranks' shards: the rest of the epoch is
+    // what that layout left, spread over these ranks.
+    earlier_segments_.push_back({info.ranks, position_.step});
     position_.step = 0;
+    note += " (written by " + std::to_string(info.ranks) + " ranks: these " +
+            std::to_string(comm_.size()) + " train the rest of epoch " +
+            std::to_string(position_.epoch + 1) + ")";
   }
   return note;
 }
@@ -140,6 +146,7 @@ void Trainer::save_checkpoint() {
     CheckpointInfo info;
     info.position = position_;
     info.ranks = comm_.size();
+    info.earlier_segments = earlier_segments_;
     info.fingerprint = training_fingerprint(config_, model_, train_samples_);
     last_checkpoint_ = checkpointer_->save(model_, *optimizer_, info);
   }
@@ -163,12 +170,14 @@ void Trainer::train_step(int epoch, std::int64_t step) {
   hang_if_asked(steps_done_);
   comm_.set_position(epoch, step);
   PhaseClock clock;
-  const double progress = epoch + static_cast<double>(step) / steps_per_epoch_;
+  // How far training is, in epochs: what the learning rate's warm-up follows.
+  const double before = plan_.fraction_before();
+  const double progress = epoch + before + (1.0 - before) * (static_cast<double>(step) / plan_.steps());
   const double lr = learning_rate(config_, comm_.size(), progress);
   set_learning_rate(*optimizer_, lr);
   const RawBatch batch = batcher_.raw_batch(step);
   const std::int64_t local = batch.labels.size(0);
-  const std::int64_t global = global_batch_samples(train_samples_, comm_.size(), config_.batch_size, step);
+  const std::int64_t global = plan_.global_batch(step);
   // Weighting the loss by this rank's share of the global batch makes the sum of the ranks'
   // gradients the gradient of the global batch's mean loss, at no cost: autograd applies the
   // factor once, to the [batch, 10] gradient of the loss. On one rank it is exactly 1. A
@@ -279,7 +288,9 @@ PhaseReport Trainer::gather_phases() {
 }
 
 bool Trainer::train_epoch(int epoch, EpochMetrics& metrics, MetricsReporter* reporter) {
-  batcher_.start_epoch(config_.shuffle, config_.seed, epoch);
+  plan_ = EpochPlan(train_samples_, comm_.size(), config_.batch_size, config_.shuffle, config_.seed,
+                    epoch, earlier_segments_);
+  batcher_.start_epoch(plan_.order(comm_.rank()));
   phases_ = PhaseSeconds();
   comm_.barrier();  // epochs start together, so epoch time measures the slowest rank
   const auto start = std::chrono::steady_clock::now();
@@ -287,20 +298,21 @@ bool Trainer::train_epoch(int epoch, EpochMetrics& metrics, MetricsReporter* rep
   epoch_loss_.zero_();
   // The loss as last read back from the device, and the samples it covers.
   double loss_sum = 0.0, samples = 0.0, samples_in_loss = 0.0;
-  for (std::int64_t step = first_step; step < steps_per_epoch_; ++step) {
+  const std::int64_t steps = plan_.steps();
+  for (std::int64_t step = first_step; step < steps; ++step) {
     train_step(epoch, step);
-    samples += static_cast<double>(batch_range(batcher_.shard_size(), step, config_.batch_size).count);
-    if ((step + 1 - first_step) % loss_check_every_ == 0 || step + 1 == steps_per_epoch_) {
+    samples += static_cast<double>(batch_range(batcher_.epoch_size(), step, config_.batch_size).count);
+    if ((step + 1 - first_step) % loss_check_every_ == 0 || step + 1 == steps) {
       loss_sum = checked_epoch_loss(epoch, step);
       samples_in_loss = samples;
     }
     if (reporter) {
-      reporter->step({epoch + 1, step + 1, steps_per_epoch_, step + 1 - first_step,
+      reporter->step({epoch + 1, step + 1, steps, step + 1 - first_step,
                       samples * comm_.size(), samples_in_loss > 0 ? loss_sum / samples_in_loss : 0.0,
                       seconds_since(start)});
     }
-    position_ = step + 1 < steps_per_epoch_ ? TrainingPosition{epoch, step + 1}
-                                            : TrainingPosition{epoch + 1, 0};
+    position_ = step + 1 < steps ? TrainingPosition{epoch, step + 1} : TrainingPosition{epoch + 1, 0};
+    if (step + 1 == steps) earlier_segments_.clear();  // the next epoch starts whole
     const StepDecision decision = control_->after_step(++steps_done_);
     if (decision != StepDecision::proceed && checkpointer_) save_checkpoint();
     if (decision == StepDecision::checkpoint_and_stop) return false;
@@ -319,7 +331,7 @@ EpochMetrics Trainer::finish_epoch(int epoch, double loss_sum, double samples, d
   m.allreduce_seconds = m.phases.communication.max;
   comm_.allreduce_sum(sums, 2);
   m.samples = static_cast<std::int64_t>(sums[1]);
-  m.steps = steps_per_epoch_;
+  m.steps = plan_.steps();
   m.train_loss = sums[1] > 0 ? sums[0] / sums[1] : 0.0;
   m.samples_per_second = m.epoch_seconds > 0 ? sums[1] / m.epoch_seconds : 0.0;
   m.learning_rate = learning_rate(config_, comm_.size(), epoch + 1.0);

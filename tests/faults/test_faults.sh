@@ -88,7 +88,14 @@ signal_and_resume() {
   fi
 }
 
-# A 3-rank checkpoint taken mid-epoch, resumed on 2 ranks.
+# The samples that epoch EPOCH trained, from a metrics file.
+epoch_samples() {  # FILE EPOCH
+  grep "\"epoch\":$2," "$1" | grep -o '"samples":[0-9]*' | cut -d: -f2
+}
+
+# A 3-rank checkpoint taken mid-epoch, resumed on 2 ranks: the 2 ranks train what the 3 left
+# of that epoch (the data has 1999 samples; 3 ranks hold shards of 667, 666 and 666, and had
+# trained 16 per step of each), then whole epochs.
 resume_on_fewer_ranks() {
   mkdir -p "$work/three"
   interrupt_after_first_checkpoint 3 "$work/three" --epochs 4
@@ -96,14 +103,23 @@ resume_on_fewer_ranks() {
   "$mpiexec" -n 2 "$dptrain" train --data "$work/data.h5" --batch-size 16 --lr 0.05 --threads 1 \
     --epochs 4 --checkpoint-dir "$work/three/ck" --resume --metrics "$work/three/m.jsonl" \
     > "$work/three-resume.log" 2>&1
-  local status=$?
-  # The stop usually lands mid-epoch, where the note says that the epoch restarts; a stop that
-  # lands on an epoch's end has nothing to restart.
-  if [ "$status" -eq 0 ] && grep -q '"summary":true' "$work/three/m.jsonl" &&
-     grep -Eq 'written by 3 ranks|^# resumed from .* step 0$' "$work/three-resume.log"; then
-    ok "resume with 2 ranks from a 3-rank checkpoint: $(grep -m1 '^# resumed' "$work/three-resume.log" | cut -c1-140)"
+  local status=$? note epoch step trained expected=1999
+  note=$(grep -m1 '^# resumed' "$work/three-resume.log")
+  # A stop that lands on an epoch's end leaves nothing of that epoch.
+  if [[ $note =~ at\ epoch\ ([0-9]+)\ step\ ([0-9]+)\ \(written\ by\ 3\ ranks ]]; then
+    epoch=${BASH_REMATCH[1]} step=${BASH_REMATCH[2]}
+    trained=$(( step * 16 ))
+    expected=$(( 1999 - (trained < 667 ? trained : 667) - 2 * (trained < 666 ? trained : 666) ))
+  elif [[ $note =~ at\ epoch\ ([0-9]+)\ step\ 0$ ]]; then
+    epoch=${BASH_REMATCH[1]}
+  fi
+  if [ "$status" -eq 0 ] && grep -q '"summary":true' "$work/three/m.jsonl" && [ -n "${epoch:-}" ] &&
+     [ "$(epoch_samples "$work/three/m.jsonl" "$epoch")" = "$expected" ] &&
+     { [ "$epoch" -eq 4 ] || [ "$(epoch_samples "$work/three/m.jsonl" 4)" = 1999 ]; }; then
+    ok "resume with 2 ranks from a 3-rank checkpoint: the rest of epoch $epoch, $expected samples: $(echo "$note" | cut -c1-150)"
   else
-    fail "resume on fewer ranks: status $status"; tail -5 "$work/three-resume.log"
+    fail "resume on fewer ranks: status $status, epoch ${epoch:-?} trained $(epoch_samples "$work/three/m.jsonl" "${epoch:-0}") samples, expected $expected"
+    echo "$note"; tail -5 "$work/three-resume.log"
   fi
 }
 

@@ -2,6 +2,8 @@
 // predictions of a model whose answer is known.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "../support/error_of.h"
 
 #include "../support/idx_files.h"
@@ -63,6 +65,31 @@ TEST(Checkpoint, LoadsTheModelOfATrainingCheckpoint) {
   // A damaged training checkpoint is refused by its checksum before LibTorch reads it.
   std::filesystem::resize_file(path, std::filesystem::file_size(path) - 5);
   EXPECT_NE(error_of([&] { load_model("quickstart-mlp", path); }).find(path + ": "), std::string::npos);
+}
+
+// An epoch trained in turns by several layouts: the checkpoint keeps the earlier turns, and
+// its name counts the steps of all of them, so that the newest checkpoint is the one furthest
+// into the epoch even when the latest layout has run fewer steps than an earlier one.
+TEST(Checkpoint, KeepsTheEarlierSegmentsOfTheEpochAndSortsByAllTheirSteps) {
+  const std::string dir = testing::scratch_dir("checkpoint-segments");
+  torch::nn::Sequential model = make_model("quickstart-mlp");
+  torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.1));
+  Checkpointer checkpointer(dir, 5);
+  CheckpointInfo first;
+  first.position = {1, 30};
+  first.ranks = 3;
+  checkpointer.save(model, optimizer, first);
+  CheckpointInfo later;
+  later.position = {1, 10};
+  later.ranks = 2;
+  later.earlier_segments = {{3, 30}};
+  const std::string path = checkpointer.save(model, optimizer, later);
+  EXPECT_EQ(std::filesystem::path(path).filename(), "ckpt-e0001-s00000040.dpt");
+  EXPECT_EQ(checkpointer.newest_valid(nullptr), path);
+  const CheckpointInfo read = read_checkpoint_info(path);
+  EXPECT_EQ(read.position, later.position);
+  EXPECT_EQ(read.ranks, 2);
+  EXPECT_EQ(read.earlier_segments, later.earlier_segments);
 }
 
 TEST(Checkpoint, RefusesCheckpointsOfOtherModels) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "dptrain/data/epoch_order.h"
+#include "dptrain/data/epoch_plan.h"
 #include "dptrain/data/shard.h"
 
 namespace dptrain {
@@ -63,6 +64,79 @@ TEST(EpochOrder, SeededPermutationPerEpoch) {
   EXPECT_NE(a, epoch_order(1000, true, 43, 0, 0));
   EXPECT_EQ(std::set<std::int64_t>(a.begin(), a.end()).size(), 1000u);
   EXPECT_EQ(*std::max_element(a.begin(), a.end()), 999);
+}
+
+// The samples (global indices) that `rank` of `plan` trains in its first `steps` steps.
+std::vector<std::int64_t> trained(const EpochPlan& plan, std::int64_t samples, int rank, int ranks,
+                                  std::int64_t batch, std::int64_t steps) {
+  const ShardRange shard = shard_range(samples, rank, ranks);
+  const std::vector<std::int64_t> order = plan.order(rank);
+  const auto n = std::min<std::int64_t>(static_cast<std::int64_t>(order.size()), steps * batch);
+  std::vector<std::int64_t> indices;
+  for (std::int64_t i = 0; i < n; ++i) indices.push_back(shard.begin + order[i]);
+  return indices;
+}
+
+TEST(EpochPlan, AWholeEpochIsEveryShardInItsEpochOrder) {
+  for (bool shuffle : {false, true}) {
+    const std::int64_t samples = 1003, batch = 16;
+    const int ranks = 4;
+    const EpochPlan plan(samples, ranks, batch, shuffle, 7, 2);
+    EXPECT_EQ(plan.steps(), steps_per_epoch(samples, ranks, batch));
+    EXPECT_EQ(plan.fraction_before(), 0.0);
+    for (int r = 0; r < ranks; ++r) {
+      const ShardRange shard = shard_range(samples, r, ranks);
+      EXPECT_EQ(plan.order(r), epoch_order(shard.count, shuffle, 7, 2, shard.begin));
+      EXPECT_EQ(plan.count(r), shard.count);
+    }
+    for (std::int64_t step = 0; step <= plan.steps(); ++step) {
+      EXPECT_EQ(plan.global_batch(step), global_batch_samples(samples, ranks, batch, step));
+    }
+  }
+}
+
+// An epoch trained 5 steps on 3 ranks, then 7 on 2, then finished on 4: every sample exactly
+// once, each rank in its own epoch order less what was trained, and steps that fit.
+TEST(EpochPlan, LayoutsThatTakeTurnsTrainEverySampleOnce) {
+  for (bool shuffle : {false, true}) {
+    const std::int64_t samples = 1003, batch = 16;
+    const std::vector<EpochSegment> turns = {{3, 5}, {2, 7}};
+    std::vector<int> times(static_cast<std::size_t>(samples), 0);
+    std::vector<EpochSegment> earlier;
+    for (const EpochSegment& turn : turns) {
+      const EpochPlan plan(samples, turn.ranks, batch, shuffle, 7, 2, earlier);
+      for (int r = 0; r < turn.ranks; ++r) {
+        for (std::int64_t i : trained(plan, samples, r, turn.ranks, batch, turn.steps)) ++times[i];
+      }
+      earlier.push_back(turn);
+    }
+    const std::int64_t before = std::count(times.begin(), times.end(), 1);
+    EXPECT_EQ(before, 3 * 5 * batch + 2 * 7 * batch);
+    const EpochPlan rest(samples, 4, batch, shuffle, 7, 2, earlier);
+    EXPECT_DOUBLE_EQ(rest.fraction_before(), static_cast<double>(before) / samples);
+    std::int64_t counted = 0, largest = 0, in_batches = 0;
+    for (int r = 0; r < 4; ++r) {
+      const std::vector<std::int64_t> mine = trained(rest, samples, r, 4, batch, rest.steps());
+      EXPECT_EQ(static_cast<std::int64_t>(mine.size()), rest.count(r));
+      for (std::int64_t i : mine) ++times[i];
+      counted += rest.count(r);
+      largest = std::max(largest, rest.count(r));
+      // What the rank trains keeps its epoch order: a subsequence of it.
+      const ShardRange shard = shard_range(samples, r, 4);
+      const std::vector<std::int64_t> full = epoch_order(shard.count, shuffle, 7, 2, shard.begin);
+      const std::vector<std::int64_t> order = rest.order(r);
+      EXPECT_TRUE(std::includes(full.begin(), full.end(), order.begin(), order.end(),
+                                [&](std::int64_t a, std::int64_t b) {
+                                  return std::find(full.begin(), full.end(), a) <
+                                         std::find(full.begin(), full.end(), b);
+                                }));
+    }
+    EXPECT_EQ(std::count(times.begin(), times.end(), 1), samples) << "shuffle " << shuffle;
+    EXPECT_EQ(counted, samples - before);
+    EXPECT_EQ(rest.steps(), (largest + batch - 1) / batch);
+    for (std::int64_t step = 0; step < rest.steps(); ++step) in_batches += rest.global_batch(step);
+    EXPECT_EQ(in_batches, samples - before);
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Saving and finding training checkpoints in a directory.
 //
-// Files are named ckpt-e<epoch>-s<step>.dpt after the position training resumes from; rank 0
+// Files are named ckpt-e<epoch>-s<step>.dpt after the position training resumes from (the step
+// counted over all segments of the epoch, so that names sort in training order); rank 0
 // writes them atomically (checkpoint_file.h) and keeps the newest `keep`. Loading takes the
 // newest file that passes its checksum; a damaged one is reported and skipped, never used.
 #pragma once
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "dptrain/checkpoint/checkpoint_file.h"
+#include "dptrain/data/epoch_plan.h"
 
 namespace dptrain {
 
@@ -23,9 +25,14 @@ struct TrainingPosition {
 };
 
 struct CheckpointInfo {
-  TrainingPosition position;
+  TrainingPosition position;  // the step within the segment the writing ranks trained
   int ranks = 1;
   std::string fingerprint;  // the configuration a resumed run must match (key=value lines)
+  // Segments of the position's epoch that other layouts trained before (EpochPlan).
+  std::vector<EpochSegment> earlier_segments;
+
+  // Steps into the epoch over all its segments: what orders checkpoints within an epoch.
+  std::int64_t steps_into_epoch() const;
 };
 
 class Checkpointer {

@@ -30,15 +30,19 @@ class Batcher {
   // holds its own copy there.
   Batcher(const Shard& shard, std::int64_t batch_size, torch::Device device = torch::kCPU);
 
-  // Sets the visiting order for an epoch (see epoch_order).
+  // Visits the whole shard in an epoch's order (see epoch_order).
   void start_epoch(bool shuffle, std::uint64_t seed, int epoch);
+  // Visits the shard-local positions `order`, in that order (EpochPlan::order).
+  void start_epoch(const std::vector<std::int64_t>& order);
 
-  // The batch a rank trains on at `step`; empty once the shard is exhausted.
+  // The batch a rank trains on at `step`; empty once the epoch's samples are exhausted.
   Batch batch(std::int64_t step) const;
   // The same batch before conversion.
   RawBatch raw_batch(std::int64_t step) const;
 
   std::int64_t shard_size() const { return images_.size(0); }
+  // Samples visited this epoch.
+  std::int64_t epoch_size() const { return epoch_size_; }
 
   // Float images scaled to 0..1, like torchvision's ToTensor.
   static Batch convert(const RawBatch& raw);
@@ -46,7 +50,8 @@ class Batcher {
  private:
   torch::Tensor images_;  // uint8 [n,1,28,28], a view of the shard
   torch::Tensor labels_;  // int64 [n]
-  torch::Tensor order_;   // int64 positions, or undefined for file order
+  torch::Tensor order_;   // int64 positions, or undefined for the whole shard in file order
+  std::int64_t epoch_size_;
   std::int64_t batch_size_;
   std::int64_t shard_begin_;
 };

@@ -9,6 +9,7 @@
 #include "dptrain/comm/communicator.h"
 #include "dptrain/comm/gradient_sync.h"
 #include "dptrain/config/config.h"
+#include "dptrain/data/epoch_plan.h"
 #include "dptrain/data/hdf5_dataset.h"
 #include "dptrain/gpu/cuda_training.h"
 #include "dptrain/metrics/metrics.h"
@@ -32,9 +33,8 @@ class Trainer {
   RunSummary run(MetricsReporter* reporter);
 
   // Loads a checkpoint and continues from its position. With another number of ranks than
-  // the checkpoint's, the interrupted epoch restarts from its first step (its data order
-  // depends on the ranks). Throws if the checkpoint does not match this run. Returns a note
-  // for the log.
+  // the checkpoint's, these ranks train what the interrupted epoch has left (EpochPlan).
+  // Throws if the checkpoint does not match this run. Returns a note for the log.
   std::string resume(const std::string& path);
 
   TrainingPosition position() const { return position_; }
@@ -52,6 +52,7 @@ class Trainer {
   void replay_steps_with(std::unique_ptr<StepGraph> graph);
   // Steps run as a replayed CUDA graph since the trainer was made.
   std::int64_t graph_steps() const { return graph_steps_; }
+  // Steps of a whole epoch on these ranks (an epoch resumed from another layout has fewer).
   std::int64_t steps_per_epoch() const { return steps_per_epoch_; }
   torch::nn::Sequential& model() { return model_; }
   // Null on a single rank, which has no gradients to sum.
@@ -82,7 +83,11 @@ class Trainer {
   const TrainConfig config_;
   Communicator& comm_;
   std::int64_t train_samples_;
-  std::int64_t steps_per_epoch_;
+  std::int64_t steps_per_epoch_;  // of a whole epoch on these ranks
+  // The current epoch's samples, and the segments of it that other layouts trained before
+  // (after resuming a checkpoint of another number of ranks; empty otherwise).
+  EpochPlan plan_;
+  std::vector<EpochSegment> earlier_segments_;
   torch::Device device_;
   std::unique_ptr<TrainingStream> stream_;  // before everything that queues GPU work
   torch::nn::Sequential model_;
