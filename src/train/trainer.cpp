@@ -312,11 +312,13 @@ bool Trainer::train_epoch(int epoch, EpochMetrics& metrics, MetricsReporter* rep
                       seconds_since(start)});
     }
     position_ = step + 1 < steps ? TrainingPosition{epoch, step + 1} : TrainingPosition{epoch + 1, 0};
-    if (step + 1 == steps) earlier_segments_.clear();  // the next epoch starts whole
+    if (step + 1 == steps) earlier_segments_.clear();  // a checkpoint here is of the next epoch, whole
     const StepDecision decision = control_->after_step(++steps_done_);
     if (decision != StepDecision::proceed && checkpointer_) save_checkpoint();
     if (decision == StepDecision::checkpoint_and_stop) return false;
   }
+  position_ = {epoch + 1, 0};  // also after an epoch with no steps left to run
+  earlier_segments_.clear();
   metrics = finish_epoch(epoch, loss_sum, samples, seconds_since(start));
   return true;
 }
