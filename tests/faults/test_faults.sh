@@ -54,6 +54,22 @@ stuck_rank() {
   fi
 }
 
+# The same on 2 nodes of 2 ranks (DPTRAIN_TEST_RANKS_PER_NODE): rank 3 hangs, and its node's
+# other rank names it; the first node, where every rank has arrived, leaves the report to it.
+stuck_rank_on_another_node() {
+  local status
+  DPTRAIN_TEST_HANG_AT=3:40 DPTRAIN_TEST_RANKS_PER_NODE=2 timeout 60 "$mpiexec" -n 4 \
+    -x DPTRAIN_TEST_HANG_AT -x DPTRAIN_TEST_RANKS_PER_NODE "$dptrain" train --data "$work/data.h5" \
+    --batch-size 16 --threads 1 --epochs 50 --collective-timeout 4 > "$work/stuck2.log" 2>&1
+  status=$?
+  if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && grep -q 'rank 2: .*not arrived: rank 3' "$work/stuck2.log" &&
+     ! grep -q 'a rank on another node is late' "$work/stuck2.log" && [ "$(ranks_alive)" -eq 0 ]; then
+    ok "stuck rank on another node: $(grep -m1 -o 'rank 2: .*not arrived: rank 3' "$work/stuck2.log" | cut -c1-120)"
+  else
+    fail "stuck rank on another node: status $status"; grep 'dptrain: error' "$work/stuck2.log" | head -4
+  fi
+}
+
 # Runs training in the background, sends SIGUSR1 to the launcher once a checkpoint exists,
 # and returns training's exit status.
 interrupt_after_first_checkpoint() {
@@ -189,6 +205,7 @@ diverging_loss() {
 
 kill_one_rank
 stuck_rank
+stuck_rank_on_another_node
 signal_and_resume
 resume_on_fewer_ranks
 damaged_checkpoint

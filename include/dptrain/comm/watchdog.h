@@ -3,7 +3,9 @@
 // Every collective is numbered. When one has waited longer than the timeout, the watchdog
 // prints which collective, at which epoch and step, and which ranks of this node have not
 // reached it yet (their numbers are behind, read from node-shared memory), then aborts the
-// whole job. A rank stuck outside any collective is exactly the rank the others name.
+// whole job. A rank stuck outside any collective is exactly the rank the others name. Where
+// every rank of the node has arrived, the late rank is on another node: the watchdog waits a
+// few seconds more, so that the late rank's node, which can name it, reports first.
 #pragma once
 
 #include <atomic>
@@ -34,7 +36,7 @@ class CollectiveWatchdog {
 
  private:
   void watch();
-  std::string describe(const char* what, double waited) const;
+  std::string describe(const char* what, double waited, const std::string& missing) const;
 
   const double timeout_;
   const int rank_;
