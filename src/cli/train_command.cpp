@@ -133,14 +133,10 @@ Setup prepare(const TrainConfig& c, ProgressMode progress, Communicator& comm) {
   make_model(c.model);  // fails early for an unknown name
   if (c.device == "cuda") cuda_device_of_local_rank(comm.local_rank());  // fails early without a GPU
   uses_cuda_graphs(c, comm.size());  // fails early for --cuda-graphs on where graphs cannot be
-  s.train_samples = split_length(c.data, "train");
-  if (s.train_samples < comm.size()) {
-    throw Error(c.data + ": " + std::to_string(s.train_samples) + " training samples for " +
-                std::to_string(comm.size()) + " ranks; every rank needs at least one sample");
-  }
-  s.train = read_shard(c.data, "train", shard_range(s.train_samples, comm.rank(), comm.size()));
-  const std::int64_t test_samples = split_length(c.data, "test");
-  s.test = read_shard(c.data, "test", shard_range(test_samples, comm.rank(), comm.size()));
+  RankShards shards = read_rank_shards(c.data, comm.rank(), comm.size());
+  s.train_samples = shards.train_samples;
+  s.train = std::move(shards.train);
+  s.test = std::move(shards.test);
   if (comm.rank() != 0) return s;
   s.reporters = std::make_unique<ReporterList>();
   // Before the console reporter, so that the bar is cleared before the epoch's line.

@@ -103,12 +103,10 @@ void read_rows(hid_t dataset, std::int64_t begin, std::int64_t count, std::uint8
            path, "cannot read " + name + " (truncated or corrupt file?)");
 }
 
-}  // namespace
-
-std::int64_t split_length(const std::string& path, const std::string& split) {
-  H5Handle file = open_file(path);
-  H5Handle images = open_dataset(file.get(), path, "/" + split + "/images");
-  H5Handle labels = open_dataset(file.get(), path, "/" + split + "/labels");
+// The checked number of samples of `split` in an open file.
+std::int64_t length_of(hid_t file, const std::string& path, const std::string& split) {
+  H5Handle images = open_dataset(file, path, "/" + split + "/images");
+  H5Handle labels = open_dataset(file, path, "/" + split + "/labels");
   const std::int64_t n = checked_length(images.get(), path, "/" + split + "/images",
                                         {kImageSide, kImageSide});
   const std::int64_t m = checked_length(labels.get(), path, "/" + split + "/labels", {});
@@ -119,16 +117,16 @@ std::int64_t split_length(const std::string& path, const std::string& split) {
   return n;
 }
 
-Shard read_shard(const std::string& path, const std::string& split, ShardRange range) {
-  const std::int64_t n = split_length(path, split);
+// `range` of `split` (of `n` samples) from an open file.
+Shard read_range(hid_t file, const std::string& path, const std::string& split, ShardRange range,
+                 std::int64_t n) {
   if (range.begin < 0 || range.count < 0 || range.begin + range.count > n) {
     throw Error(path + ": shard [" + std::to_string(range.begin) + ", " +
                 std::to_string(range.begin + range.count) + ") is outside /" + split +
                 " with " + std::to_string(n) + " samples");
   }
-  H5Handle file = open_file(path);
-  H5Handle images = open_dataset(file.get(), path, "/" + split + "/images");
-  H5Handle labels = open_dataset(file.get(), path, "/" + split + "/labels");
+  H5Handle images = open_dataset(file, path, "/" + split + "/images");
+  H5Handle labels = open_dataset(file, path, "/" + split + "/labels");
   Shard shard;
   shard.begin = range.begin;
   shard.count = range.count;
@@ -147,6 +145,33 @@ Shard read_shard(const std::string& path, const std::string& split, ShardRange r
     }
   }
   return shard;
+}
+
+}  // namespace
+
+std::int64_t split_length(const std::string& path, const std::string& split) {
+  H5Handle file = open_file(path);
+  return length_of(file.get(), path, split);
+}
+
+Shard read_shard(const std::string& path, const std::string& split, ShardRange range) {
+  H5Handle file = open_file(path);
+  return read_range(file.get(), path, split, range, length_of(file.get(), path, split));
+}
+
+RankShards read_rank_shards(const std::string& path, int rank, int ranks) {
+  H5Handle file = open_file(path);
+  RankShards shards;
+  shards.train_samples = length_of(file.get(), path, "train");
+  if (shards.train_samples < ranks) {
+    throw Error(path + ": " + std::to_string(shards.train_samples) + " training samples for " +
+                std::to_string(ranks) + " ranks; every rank needs at least one sample");
+  }
+  shards.train = read_range(file.get(), path, "train", shard_range(shards.train_samples, rank, ranks),
+                            shards.train_samples);
+  const std::int64_t test_samples = length_of(file.get(), path, "test");
+  shards.test = read_range(file.get(), path, "test", shard_range(test_samples, rank, ranks), test_samples);
+  return shards;
 }
 
 }  // namespace dptrain

@@ -47,6 +47,28 @@ TEST_F(Hdf5Dataset, RoundTripsEveryShard) {
   EXPECT_EQ(test.images, data_.test.images);
 }
 
+// A rank's two shards, read with one opening of the file, are the shards read one by one.
+TEST_F(Hdf5Dataset, ARanksShardsAreItsShardsOfBothSplits) {
+  write_dataset(data_, file_, false);
+  for (int ranks : {1, 3, 11}) {
+    for (int r = 0; r < ranks; ++r) {
+      const RankShards mine = read_rank_shards(file_, r, ranks);
+      EXPECT_EQ(mine.train_samples, 23);
+      const Shard train = read_shard(file_, "train", shard_range(23, r, ranks));
+      const Shard test = read_shard(file_, "test", shard_range(11, r, ranks));
+      EXPECT_EQ(mine.train.begin, train.begin);
+      EXPECT_EQ(mine.train.images, train.images);
+      EXPECT_EQ(mine.train.labels, train.labels);
+      EXPECT_EQ(mine.test.begin, test.begin);
+      EXPECT_EQ(mine.test.images, test.images);
+      EXPECT_EQ(mine.test.labels, test.labels);
+    }
+  }
+  EXPECT_NE(error_of([&] { read_rank_shards(file_, 0, 24); })
+                .find("23 training samples for 24 ranks; every rank needs at least one sample"),
+            std::string::npos);
+}
+
 TEST_F(Hdf5Dataset, RecordsAttributesAndChunksImages) {
   write_dataset(data_, file_, false);
   hid_t f = H5Fopen(file_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);

@@ -37,4 +37,15 @@ struct Shard {
 // Reads only `range` of `split` (an HDF5 hyperslab), never the whole dataset.
 Shard read_shard(const std::string& path, const std::string& split, ShardRange range);
 
+// What rank `rank` of `ranks` trains and is tested on: its shards of /train and /test, read
+// with the file opened once (on a parallel file system every open is a request to the
+// metadata server, and all ranks of a job open the file at the same moment). Throws when
+// /train has fewer samples than ranks.
+struct RankShards {
+  std::int64_t train_samples = 0;  // in the whole /train split
+  Shard train;
+  Shard test;
+};
+RankShards read_rank_shards(const std::string& path, int rank, int ranks);
+
 }  // namespace dptrain
