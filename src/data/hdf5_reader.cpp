@@ -11,13 +11,14 @@ namespace {
 
 H5Handle open_file(const std::string& path) {
   silence_hdf5_diagnostics();
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file >= 0) return H5Handle(file, H5Fclose);
+  // Why not, for the error line. Only here: each of these checks opens the file once more.
   FILE* probe = std::fopen(path.c_str(), "rb");
   if (!probe) throw Error(path + ": no such file (convert the data first with `dptrain convert`)");
   std::fclose(probe);
   if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path + ": not an HDF5 file");
-  return H5Handle(h5_check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path,
-                           "cannot open HDF5 file (truncated or corrupt?)"),
-                  H5Fclose);
+  throw Error(path + ": cannot open HDF5 file (truncated or corrupt?)");
 }
 
 H5Handle open_dataset(hid_t file, const std::string& path, const std::string& name) {
