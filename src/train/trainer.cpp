@@ -125,6 +125,7 @@ std::string Trainer::resume(const std::string& path) {
     for (const auto& d : differences) text += (text.empty() ? "" : "; ") + d;
     throw Error(path + ": checkpoint of a different run (checkpoint vs this run: " + text + ")");
   }
+  check_layouts(info, path);
   position_ = info.position;
   earlier_segments_ = info.earlier_segments;
   std::string note = "resumed from " + path + " at epoch " + std::to_string(position_.epoch + 1) +
@@ -139,6 +140,22 @@ std::string Trainer::resume(const std::string& path) {
             std::to_string(position_.epoch + 1) + ")";
   }
   return note;
+}
+
+void Trainer::check_layouts(const CheckpointInfo& info, const std::string& path) const {
+  // A checkpoint passes its checksum whoever wrote it: the layouts it records must still be
+  // ones this data could have had, before any is replayed (EpochPlan).
+  std::vector<EpochSegment> layouts = info.earlier_segments;
+  layouts.push_back({info.ranks, info.position.step});
+  for (const EpochSegment& s : layouts) {
+    if (s.ranks < 1 || s.ranks > train_samples_ || s.steps < 0 ||
+        s.steps > dptrain::steps_per_epoch(train_samples_, s.ranks, config_.batch_size)) {
+      throw Error(path + ": checkpoint records an impossible layout of epoch " +
+                  std::to_string(info.position.epoch + 1) + " (" + std::to_string(s.ranks) +
+                  " ranks, " + std::to_string(s.steps) + " steps, for " +
+                  std::to_string(train_samples_) + " samples)");
+    }
+  }
 }
 
 void Trainer::save_checkpoint() {

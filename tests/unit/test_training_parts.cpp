@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "../support/error_of.h"
+#include "../support/idx_files.h"
 #include "../support/synthetic.h"
 #include "dptrain/comm/allreduce_bench.h"
 #include "dptrain/comm/gradient_sync.h"
@@ -21,6 +23,7 @@
 #include "dptrain/train/lr_schedule.h"
 #include "dptrain/train/run_control.h"
 #include "dptrain/train/threads.h"
+#include "dptrain/train/fingerprint.h"
 #include "dptrain/train/trainer.h"
 
 namespace dptrain {
@@ -179,6 +182,36 @@ TEST(Trainer, ReplayedFullStepsGiveTheParametersOfEagerSteps) {
   EXPECT_EQ(replayed.graph_steps(), counts.replays);
   const auto a = eager.parameters(), b = replayed.parameters();
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
+}
+
+// A checkpoint whose recorded layouts this data could not have had is refused before any is
+// replayed (a crafted file passes its checksum all the same).
+TEST(Trainer, RefusesCheckpointsOfImpossibleLayouts) {
+  const std::int64_t samples = 99;
+  const Shard train = testing::synthetic_shard({0, samples});
+  const Shard test = testing::synthetic_shard({0, 16});
+  SingleRankCommunicator alone;
+  TrainConfig config;
+  config.data = "synthetic";
+  config.batch_size = 8;
+  Trainer trainer(config, alone, train, samples, test);
+  const std::string dir = testing::scratch_dir("impossible-layouts");
+  torch::optim::SGD optimizer(trainer.model()->parameters(), torch::optim::SGDOptions(0.1));
+  // Epoch 1 trained first by `earlier`, then 2 steps of 2 ranks.
+  const auto resume_after = [&](EpochSegment earlier) {
+    CheckpointInfo info;
+    info.position = {0, 2};
+    info.ranks = 2;
+    info.fingerprint = training_fingerprint(config, trainer.model(), samples);
+    info.earlier_segments = {earlier};
+    const std::string path = Checkpointer(dir, 10).save(trainer.model(), optimizer, info);
+    return testing::error_of([&] { trainer.resume(path); });
+  };
+  EXPECT_EQ(resume_after({3, 5}), "(no error)") << "3 ranks hold 33 samples each: 5 steps of 8";
+  EXPECT_NE(resume_after({3, 6}).find(": checkpoint records an impossible layout of epoch 1 (3 ranks, "
+                                      "6 steps, for 99 samples)"),
+            std::string::npos);
+  EXPECT_NE(resume_after({1000, 0}).find("impossible layout of epoch 1 (1000 ranks"), std::string::npos);
 }
 
 TEST(LearningRate, LinearScalingWithWarmup) {

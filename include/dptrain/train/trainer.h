@@ -66,6 +66,8 @@ class Trainer {
   EpochMetrics finish_epoch(int epoch, double loss_sum, double samples, double seconds);
   PhaseReport gather_phases();
   void save_checkpoint();
+  // Throws unless the layouts a checkpoint records fit this run's data and batch.
+  void check_layouts(const CheckpointInfo& info, const std::string& path) const;
   void hang_if_asked(std::int64_t steps_done) const;
   // Queues one step on this rank's batch: zero gradients, forward, backward weighted by
   // `weight`, averaging, an update at rate `lr`. Adds the summed loss to epoch_loss_.
