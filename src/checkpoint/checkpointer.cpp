@@ -58,11 +58,9 @@ CheckpointInfo info_from_header(const std::string& header, const std::string& pa
     info.ranks = j.at("ranks").get<int>();
     info.fingerprint = j.at("fingerprint").get<std::string>();
     // [[ranks, steps], ...]; absent in checkpoints of epochs that one layout trained.
+    // (Whether they fit the data is for the run that resumes to check: Trainer::check_layouts.)
     for (const auto& segment : j.value("earlier_segments", nlohmann::json::array())) {
       info.earlier_segments.push_back({segment.at(0).get<int>(), segment.at(1).get<std::int64_t>()});
-      if (info.earlier_segments.back().ranks < 1 || info.earlier_segments.back().steps < 0) {
-        throw Error(path + ": checkpoint header has an impossible earlier segment");
-      }
     }
     return info;
   } catch (const nlohmann::json::exception& e) {
