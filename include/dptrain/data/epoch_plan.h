@@ -28,7 +28,7 @@ class EpochPlan {
   // The epoch `epoch` of `samples` samples on `ranks` ranks, after the segments `earlier` of
   // the same epoch (empty: the whole epoch is still to train).
   EpochPlan(std::int64_t samples, int ranks, std::int64_t batch, bool shuffle, std::uint64_t seed,
-            int epoch, std::vector<EpochSegment> earlier = {});
+            int epoch, const std::vector<EpochSegment>& earlier = {});
 
   // Steps of this epoch's training on this layout.
   std::int64_t steps() const { return steps_; }
@@ -42,7 +42,11 @@ class EpochPlan {
   double fraction_before() const { return fraction_before_; }
 
  private:
+  // Marks what the earlier segments trained; returns how many samples that was.
+  std::int64_t mark_trained(const std::vector<EpochSegment>& earlier);
+  // A shard's positions not yet trained, in its epoch order; and how many there are.
   std::vector<std::int64_t> untrained_order(ShardRange shard) const;
+  std::int64_t untrained_count(ShardRange shard) const;
 
   std::int64_t samples_;
   int ranks_;
