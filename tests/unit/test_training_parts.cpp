@@ -12,6 +12,7 @@
 
 #include "../support/error_of.h"
 #include "../support/idx_files.h"
+#include "../support/small_config.h"
 #include "../support/synthetic.h"
 #include "dptrain/comm/allreduce_bench.h"
 #include "dptrain/comm/gradient_sync.h"
@@ -188,12 +189,10 @@ TEST(Trainer, ReplayedFullStepsGiveTheParametersOfEagerSteps) {
 // replayed (a crafted file passes its checksum all the same).
 TEST(Trainer, RefusesCheckpointsOfImpossibleLayouts) {
   const std::int64_t samples = 99;
-  const Shard train = testing::synthetic_shard({0, samples});
-  const Shard test = testing::synthetic_shard({0, 16});
+  const TrainConfig config = testing::small_config();  // batches of 5
   SingleRankCommunicator alone;
-  TrainConfig config;
-  config.data = "synthetic";
-  config.batch_size = 8;
+  const Shard train = testing::synthetic_shard({0, samples});  // read in place: must outlive the trainer
+  const Shard test = testing::synthetic_shard({0, 16});
   Trainer trainer(config, alone, train, samples, test);
   const std::string dir = testing::scratch_dir("impossible-layouts");
   torch::optim::SGD optimizer(trainer.model()->parameters(), torch::optim::SGDOptions(0.1));
@@ -207,9 +206,9 @@ TEST(Trainer, RefusesCheckpointsOfImpossibleLayouts) {
     const std::string path = Checkpointer(dir, 10).save(trainer.model(), optimizer, info);
     return testing::error_of([&] { trainer.resume(path); });
   };
-  EXPECT_EQ(resume_after({3, 5}), "(no error)") << "3 ranks hold 33 samples each: 5 steps of 8";
-  EXPECT_NE(resume_after({3, 6}).find(": checkpoint records an impossible layout of epoch 1 (3 ranks, "
-                                      "6 steps, for 99 samples)"),
+  EXPECT_EQ(resume_after({3, 7}), "(no error)") << "3 ranks hold 33 samples each: 7 steps of 5";
+  EXPECT_NE(resume_after({3, 8}).find(": checkpoint records an impossible layout of epoch 1 (3 ranks, "
+                                      "8 steps, for 99 samples)"),
             std::string::npos);
   EXPECT_NE(resume_after({1000, 0}).find("impossible layout of epoch 1 (1000 ranks"), std::string::npos);
 }
