@@ -191,7 +191,7 @@ TEST(Trainer, RefusesCheckpointsOfImpossibleLayouts) {
   const std::int64_t samples = 99;
   const TrainConfig config = testing::small_config();  // batches of 5
   SingleRankCommunicator alone;
-  const Shard train = testing::synthetic_shard({0, samples});  // read in place: must outlive the trainer
+  const Shard train = testing::synthetic_shard({0, samples});  // read in place: outlives the trainer
   const Shard test = testing::synthetic_shard({0, 16});
   Trainer trainer(config, alone, train, samples, test);
   const std::string dir = testing::scratch_dir("impossible-layouts");
@@ -207,10 +207,14 @@ TEST(Trainer, RefusesCheckpointsOfImpossibleLayouts) {
     return testing::error_of([&] { trainer.resume(path); });
   };
   EXPECT_EQ(resume_after({3, 7}), "(no error)") << "3 ranks hold 33 samples each: 7 steps of 5";
-  EXPECT_NE(resume_after({3, 8}).find(": checkpoint records an impossible layout of epoch 1 (3 ranks, "
-                                      "8 steps, for 99 samples)"),
-            std::string::npos);
-  EXPECT_NE(resume_after({1000, 0}).find("impossible layout of epoch 1 (1000 ranks"), std::string::npos);
+  const std::string too_many_steps = resume_after({3, 8});
+  EXPECT_NE(too_many_steps.find(": checkpoint records an impossible layout of epoch 1 (3 ranks, 8 steps, "
+                                "for 99 samples)"),
+            std::string::npos)
+      << too_many_steps;
+  const std::string too_many_ranks = resume_after({1000, 0});
+  EXPECT_NE(too_many_ranks.find("impossible layout of epoch 1 (1000 ranks"), std::string::npos)
+      << too_many_ranks;
 }
 
 TEST(LearningRate, LinearScalingWithWarmup) {
