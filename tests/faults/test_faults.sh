@@ -139,6 +139,29 @@ resume_on_fewer_ranks() {
   fi
 }
 
+# One epoch trained in turns: 20 steps on 3 ranks, 10 on 2, the rest on 4 (shuffled). Each
+# turn resumes from a checkpoint of the last, which records the turns before it; the 4 ranks
+# train 1999 - 3 x 20 x 16 - 2 x 10 x 16 = 719 samples, then whole epochs.
+resume_in_turns() {
+  local ck=$work/turns
+  keep_only() { find "$ck" -name '*.dpt' ! -name "$1" -delete; }
+  turn() { "$mpiexec" -n "$1" "$dptrain" train --data "$work/data.h5" --batch-size 16 --lr 0.05 \
+      --threads 1 --shuffle --checkpoint-dir "$ck" --checkpoint-every "$2" --keep-checkpoints 100 \
+      --progress off "${@:3}" >> "$work/turns.log" 2>&1; }
+  turn 3 10steps --epochs 1 && keep_only ckpt-e0000-s00000020.dpt &&
+    turn 2 5steps --epochs 1 --resume && keep_only ckpt-e0000-s00000030.dpt &&
+    turn 4 1epoch --epochs 2 --resume --metrics "$work/turns.jsonl"
+  local status=$?
+  if [ "$status" -eq 0 ] && [ "$(epoch_samples "$work/turns.jsonl" 1)" = 719 ] &&
+     [ "$(epoch_samples "$work/turns.jsonl" 2)" = 1999 ] &&
+     grep -q 'at epoch 1 step 30 (written by 2 ranks: these 4 train the rest of epoch 1)' "$work/turns.log"; then
+    ok "one epoch in turns of 3, 2 and 4 ranks: the last turn trains the 719 samples left, then whole epochs"
+  else
+    fail "epoch in turns: status $status, samples $(grep -o '"samples":[0-9]*' "$work/turns.jsonl" 2>/dev/null | tr '\n' ' ')"
+    grep -E '^# resumed|error' "$work/turns.log"
+  fi
+}
+
 # A damaged newest checkpoint is skipped with a warning; the one before it is used.
 damaged_checkpoint() {
   local ck=$work/parts/ck newest older
@@ -208,6 +231,7 @@ stuck_rank
 stuck_rank_on_another_node
 signal_and_resume
 resume_on_fewer_ranks
+resume_in_turns
 damaged_checkpoint
 truncated_data
 mismatched_ranks
