@@ -118,7 +118,9 @@ std::optional<std::string> Checkpointer::newest_valid(std::string* warnings) con
       parse_checkpoint(read_whole_file(path.string()), path.string());
       return path.string();
     } catch (const Error& e) {
-      if (warnings) *warnings += (warnings->empty() ? "" : "; ") + std::string(e.what());
+      if (!warnings) continue;
+      *warnings += warnings->empty() ? "skipped damaged checkpoint(s): " : "; ";
+      *warnings += e.what();
     }
   }
   return std::nullopt;

@@ -187,7 +187,6 @@ struct ResumeReport {
 ResumeReport resume_newest(Trainer& trainer, const TrainConfig& c) {
   ResumeReport report;
   const auto path = Checkpointer(c.checkpoint_dir, c.keep_checkpoints).newest_valid(&report.warning);
-  if (!report.warning.empty()) report.warning = "skipped damaged checkpoint(s): " + report.warning;
   report.note = path ? trainer.resume(*path)
                      : "no checkpoint in " + c.checkpoint_dir + ": starting from the beginning";
   return report;

@@ -104,39 +104,43 @@ void read_rows(hid_t dataset, std::int64_t begin, std::int64_t count, std::uint8
            path, "cannot read " + name + " (truncated or corrupt file?)");
 }
 
-// The checked number of samples of `split` in an open file.
-std::int64_t length_of(hid_t file, const std::string& path, const std::string& split) {
-  H5Handle images = open_dataset(file, path, "/" + split + "/images");
-  H5Handle labels = open_dataset(file, path, "/" + split + "/labels");
-  const std::int64_t n = checked_length(images.get(), path, "/" + split + "/images",
-                                        {kImageSide, kImageSide});
-  const std::int64_t m = checked_length(labels.get(), path, "/" + split + "/labels", {});
-  if (n != m) {
-    throw Error(path + ": /" + split + " has " + std::to_string(n) + " images but " +
-                std::to_string(m) + " labels");
+// A split's two datasets, opened once, and its checked number of samples.
+struct SplitDatasets {
+  H5Handle images;
+  H5Handle labels;
+  std::int64_t samples = 0;
+};
+
+SplitDatasets open_split(hid_t file, const std::string& path, const std::string& split) {
+  SplitDatasets d{open_dataset(file, path, "/" + split + "/images"),
+                  open_dataset(file, path, "/" + split + "/labels")};
+  d.samples =
+      checked_length(d.images.get(), path, "/" + split + "/images", {kImageSide, kImageSide});
+  const std::int64_t labels = checked_length(d.labels.get(), path, "/" + split + "/labels", {});
+  if (d.samples != labels) {
+    throw Error(path + ": /" + split + " has " + std::to_string(d.samples) + " images but " +
+                std::to_string(labels) + " labels");
   }
-  return n;
+  return d;
 }
 
-// `range` of `split` (of `n` samples) from an open file.
-Shard read_range(hid_t file, const std::string& path, const std::string& split, ShardRange range,
-                 std::int64_t n) {
-  if (range.begin < 0 || range.count < 0 || range.begin + range.count > n) {
+// `range` of an open split.
+Shard read_range(const SplitDatasets& d, const std::string& path, const std::string& split,
+                 ShardRange range) {
+  if (range.begin < 0 || range.count < 0 || range.begin + range.count > d.samples) {
     throw Error(path + ": shard [" + std::to_string(range.begin) + ", " +
                 std::to_string(range.begin + range.count) + ") is outside /" + split +
-                " with " + std::to_string(n) + " samples");
+                " with " + std::to_string(d.samples) + " samples");
   }
-  H5Handle images = open_dataset(file, path, "/" + split + "/images");
-  H5Handle labels = open_dataset(file, path, "/" + split + "/labels");
   Shard shard;
   shard.begin = range.begin;
   shard.count = range.count;
   shard.images.resize(static_cast<std::size_t>(range.count) * kImagePixels);
   shard.labels.resize(static_cast<std::size_t>(range.count));
   if (range.count == 0) return shard;
-  read_rows(images.get(), range.begin, range.count, shard.images.data(), path,
+  read_rows(d.images.get(), range.begin, range.count, shard.images.data(), path,
             "/" + split + "/images");
-  read_rows(labels.get(), range.begin, range.count, shard.labels.data(), path,
+  read_rows(d.labels.get(), range.begin, range.count, shard.labels.data(), path,
             "/" + split + "/labels");
   for (std::size_t i = 0; i < shard.labels.size(); ++i) {
     if (shard.labels[i] >= kNumClasses) {
@@ -152,26 +156,26 @@ Shard read_range(hid_t file, const std::string& path, const std::string& split, 
 
 std::int64_t split_length(const std::string& path, const std::string& split) {
   H5Handle file = open_file(path);
-  return length_of(file.get(), path, split);
+  return open_split(file.get(), path, split).samples;
 }
 
 Shard read_shard(const std::string& path, const std::string& split, ShardRange range) {
   H5Handle file = open_file(path);
-  return read_range(file.get(), path, split, range, length_of(file.get(), path, split));
+  return read_range(open_split(file.get(), path, split), path, split, range);
 }
 
 RankShards read_rank_shards(const std::string& path, int rank, int ranks) {
   H5Handle file = open_file(path);
-  RankShards shards;
-  shards.train_samples = length_of(file.get(), path, "train");
-  if (shards.train_samples < ranks) {
-    throw Error(path + ": " + std::to_string(shards.train_samples) + " training samples for " +
+  const SplitDatasets train = open_split(file.get(), path, "train");
+  if (train.samples < ranks) {
+    throw Error(path + ": " + std::to_string(train.samples) + " training samples for " +
                 std::to_string(ranks) + " ranks; every rank needs at least one sample");
   }
-  shards.train = read_range(file.get(), path, "train", shard_range(shards.train_samples, rank, ranks),
-                            shards.train_samples);
-  const std::int64_t test_samples = length_of(file.get(), path, "test");
-  shards.test = read_range(file.get(), path, "test", shard_range(test_samples, rank, ranks), test_samples);
+  const SplitDatasets test = open_split(file.get(), path, "test");
+  RankShards shards;
+  shards.train_samples = train.samples;
+  shards.train = read_range(train, path, "train", shard_range(train.samples, rank, ranks));
+  shards.test = read_range(test, path, "test", shard_range(test.samples, rank, ranks));
   return shards;
 }
 

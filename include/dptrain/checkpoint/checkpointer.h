@@ -43,7 +43,8 @@ class Checkpointer {
   std::string save(torch::nn::Sequential& model, torch::optim::Optimizer& optimizer,
                    const CheckpointInfo& info);
 
-  // The newest checkpoint that is intact, if any; damaged newer ones are named in `warnings`.
+  // The newest checkpoint that is intact, if any. Damaged newer ones are named in `warnings`
+  // ("skipped damaged checkpoint(s): ..."), left empty when there are none.
   std::optional<std::string> newest_valid(std::string* warnings) const;
 
   const std::string& dir() const { return dir_; }
