@@ -62,6 +62,7 @@ CheckpointInfo info_from_header(const std::string& header, const std::string& pa
     for (const auto& segment : j.value("earlier_segments", nlohmann::json::array())) {
       info.earlier_segments.push_back({segment.at(0).get<int>(), segment.at(1).get<std::int64_t>()});
     }
+    info.job_steps = j.value("job_steps", std::int64_t{0});
     return info;
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": checkpoint header is not what dptrain writes (" + e.what() + ")");
@@ -98,7 +99,8 @@ std::string Checkpointer::save(torch::nn::Sequential& model, torch::optim::Optim
                                {"step", info.position.step},
                                {"ranks", info.ranks},
                                {"fingerprint", info.fingerprint},
-                               {"earlier_segments", segments_json(info.earlier_segments)}}
+                               {"earlier_segments", segments_json(info.earlier_segments)},
+                               {"job_steps", info.job_steps}}
                     .dump();
   file.payload.assign(bytes.begin(), bytes.end());
   const std::string path = (fs::path(dir_) / file_name(info)).string();

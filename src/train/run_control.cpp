@@ -26,6 +26,11 @@ RunControl::RunControl(Communicator& comm, bool checkpointing, CheckpointEvery e
       last_checkpoint_(std::chrono::steady_clock::now()),
       last_agreement_time_(last_checkpoint_) {}
 
+void RunControl::continue_job(std::int64_t job_steps) {
+  next_agreement_ = job_steps + 1;
+  last_agreement_ = job_steps;
+}
+
 StepDecision RunControl::after_step(std::int64_t steps_done) {
   if (steps_done >= next_agreement_) {
     const StepDecision agreed = agree(steps_done);

@@ -128,6 +128,8 @@ std::string Trainer::resume(const std::string& path) {
   check_layouts(info, path);
   position_ = info.position;
   earlier_segments_ = info.earlier_segments;
+  steps_done_ = info.job_steps;
+  control_->continue_job(steps_done_);
   std::string note = "resumed from " + path + " at epoch " + std::to_string(position_.epoch + 1) +
                      " step " + std::to_string(info.steps_into_epoch());
   if (info.ranks != comm_.size() && position_.step > 0) {
@@ -147,6 +149,10 @@ void Trainer::check_layouts(const CheckpointInfo& info, const std::string& path)
   // ones this data could have had, before any is replayed (EpochPlan).
   std::vector<EpochSegment> layouts = info.earlier_segments;
   layouts.push_back({info.ranks, info.position.step});
+  if (info.job_steps < 0) {
+    throw Error(path + ": checkpoint records a negative step count (" +
+                std::to_string(info.job_steps) + ")");
+  }
   for (const EpochSegment& s : layouts) {
     if (s.ranks < 1 || s.ranks > train_samples_ || s.steps < 0 ||
         s.steps > dptrain::steps_per_epoch(train_samples_, s.ranks, config_.batch_size)) {
@@ -164,6 +170,7 @@ void Trainer::save_checkpoint() {
     info.position = position_;
     info.ranks = comm_.size();
     info.earlier_segments = earlier_segments_;
+    info.job_steps = steps_done_;
     info.fingerprint = training_fingerprint(config_, model_, train_samples_);
     last_checkpoint_ = checkpointer_->save(model_, *optimizer_, info);
   }

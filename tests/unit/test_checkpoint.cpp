@@ -83,6 +83,7 @@ TEST(Checkpoint, KeepsTheEarlierSegmentsOfTheEpochAndSortsByAllTheirSteps) {
   later.position = {1, 10};
   later.ranks = 2;
   later.earlier_segments = {{3, 30}};
+  later.job_steps = 1234;
   const std::string path = checkpointer.save(model, optimizer, later);
   EXPECT_EQ(std::filesystem::path(path).filename(), "ckpt-e0001-s00000040.dpt");
   EXPECT_EQ(checkpointer.newest_valid(nullptr), path);
@@ -90,6 +91,7 @@ TEST(Checkpoint, KeepsTheEarlierSegmentsOfTheEpochAndSortsByAllTheirSteps) {
   EXPECT_EQ(read.position, later.position);
   EXPECT_EQ(read.ranks, 2);
   EXPECT_EQ(read.earlier_segments, later.earlier_segments);
+  EXPECT_EQ(read.job_steps, 1234);
 }
 
 TEST(Checkpoint, RefusesCheckpointsOfOtherModels) {

@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -217,6 +219,41 @@ TEST(Trainer, RefusesCheckpointsOfImpossibleLayouts) {
       << too_many_ranks;
 }
 
+// The names of the checkpoints in `dir`, in order.
+std::vector<std::string> checkpoint_names(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// A job of 20 steps per epoch checkpoints its first epoch, then is resumed for a second one
+// with --checkpoint-every 7steps: job steps 21, 28 and 35 are steps 1, 8 and 15 of epoch 2.
+TEST(Trainer, ResumedJobsCheckpointOnTheJobsSteps) {
+  const std::int64_t samples = 100;
+  TrainConfig config = testing::small_config();  // batches of 5: 20 steps per epoch
+  config.checkpoint_dir = testing::scratch_dir("resumed-step-schedule");
+  config.keep_checkpoints = 10;
+  config.epochs = 1;
+  SingleRankCommunicator alone;
+  const Shard train = testing::synthetic_shard({0, samples});  // read in place: outlives the trainers
+  const Shard test = testing::synthetic_shard({0, 16});
+  Trainer(config, alone, train, samples, test).run(nullptr);
+  ASSERT_EQ(checkpoint_names(config.checkpoint_dir), (std::vector<std::string>{"ckpt-e0001-s00000000.dpt"}));
+  config.epochs = 2;
+  config.checkpoint_every = "7steps";
+  Trainer resumed(config, alone, train, samples, test);
+  resumed.resume(config.checkpoint_dir + "/ckpt-e0001-s00000000.dpt");
+  resumed.run(nullptr);
+  EXPECT_EQ(checkpoint_names(config.checkpoint_dir),
+            (std::vector<std::string>{"ckpt-e0001-s00000000.dpt", "ckpt-e0001-s00000001.dpt",
+                                      "ckpt-e0001-s00000008.dpt", "ckpt-e0001-s00000015.dpt",
+                                      "ckpt-e0002-s00000000.dpt"}));
+  EXPECT_EQ(read_checkpoint_info(config.checkpoint_dir + "/ckpt-e0002-s00000000.dpt").job_steps, 40);
+}
+
 TEST(LearningRate, LinearScalingWithWarmup) {
   TrainConfig c;
   c.lr = 0.1;
@@ -359,10 +396,11 @@ class CountingCommunicator : public SingleRankCommunicator {
 
 // The steps after which RunControl decides anything but `proceed` over `steps` steps of
 // `step_time` each.
-std::vector<std::int64_t> decisions(RunControl& control, std::int64_t steps,
-                                    std::chrono::milliseconds step_time) {
+// The job steps after which `control` decided to checkpoint, over job steps first..last.
+std::vector<std::int64_t> decisions(RunControl& control, std::int64_t last,
+                                    std::chrono::milliseconds step_time, std::int64_t first = 1) {
   std::vector<std::int64_t> at;
-  for (std::int64_t done = 1; done <= steps; ++done) {
+  for (std::int64_t done = first; done <= last; ++done) {
     std::this_thread::sleep_for(step_time);
     if (control.after_step(done) != StepDecision::proceed) at.push_back(done);
   }
@@ -395,6 +433,16 @@ TEST(RunControl, StepCheckpointsFallOnTheirExactSteps) {
   RunControl control(comm, true, {CheckpointEvery::Unit::steps, 7.0});
   const auto at = decisions(control, 30, std::chrono::milliseconds(0));
   EXPECT_EQ(at, (std::vector<std::int64_t>{7, 14, 21, 28}));
+}
+
+// A job stopped after 10 steps and resumed: its step checkpoints still fall on multiples of 7
+// of the job's steps, not 7 steps after the resume.
+TEST(RunControl, StepCheckpointsOfAResumedJobKeepTheirSchedule) {
+  CountingCommunicator comm;
+  RunControl control(comm, true, {CheckpointEvery::Unit::steps, 7.0});
+  control.continue_job(10);
+  const auto at = decisions(control, 30, std::chrono::milliseconds(0), 11);
+  EXPECT_EQ(at, (std::vector<std::int64_t>{14, 21, 28}));
 }
 
 }  // namespace

@@ -30,6 +30,10 @@ struct CheckpointInfo {
   std::string fingerprint;  // the configuration a resumed run must match (key=value lines)
   // Segments of the position's epoch that other layouts trained before (EpochPlan).
   std::vector<EpochSegment> earlier_segments;
+  // Steps the job has run in all, over every run of it and whatever their layouts: what
+  // --checkpoint-every Nsteps counts, so that a resumed run keeps the schedule (0 in
+  // checkpoints from before it was recorded).
+  std::int64_t job_steps = 0;
 
   // Steps into the epoch over all its segments: what orders checkpoints within an epoch.
   std::int64_t steps_into_epoch() const;

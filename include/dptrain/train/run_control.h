@@ -25,8 +25,11 @@ class RunControl {
   // `checkpointing`: whether checkpoints are written at all (a stop is honoured either way).
   RunControl(Communicator& comm, bool checkpointing, CheckpointEvery every);
 
-  // Collective: call after every step with the number of steps done since the run started
-  // (the same on every rank). Step-based checkpoints fall on their exact steps.
+  // A resumed job had run `job_steps` steps before this run: counting goes on from there.
+  void continue_job(std::int64_t job_steps);
+
+  // Collective: call after every step with the steps the job has run in all (the same on
+  // every rank). Step-based checkpoints fall on their exact steps, also after a resume.
   StepDecision after_step(std::int64_t steps_done);
 
   // Whether an epoch-based checkpoint is due after `epochs_done` epochs. Same on all ranks.

@@ -100,7 +100,7 @@ class Trainer {
   std::unique_ptr<torch::optim::SGD> optimizer_;
   PhaseSeconds phases_;  // this rank, current epoch
   TrainingPosition position_;     // the next step to run
-  std::int64_t steps_done_ = 0;   // since this process started
+  std::int64_t steps_done_ = 0;   // by the job, over all its runs (CheckpointInfo::job_steps)
   std::unique_ptr<Checkpointer> checkpointer_;
   std::unique_ptr<RunControl> control_;
   std::string last_checkpoint_;
