@@ -27,12 +27,20 @@ export DPTRAIN_VENV=${DPTRAIN_VENV:-$HOME/.venvs/dptrain}
 export DPTRAIN_IDX=${DPTRAIN_IDX:-${SCRATCH:-}/dptrain/fashion-mnist}
 export DPTRAIN_DATA=${DPTRAIN_DATA:-${SCRATCH:-}/dptrain/data/fashion-mnist.h5}
 export DPTRAIN_RUNS=${DPTRAIN_RUNS:-${SCRATCH:-}/dptrain/runs}
-# A CUDA build needs the CUDA modules loaded wherever it runs; CPU nodes keep a build of their own.
-if [ "${DPTRAIN_GPU:-0}" = 1 ]; then
-  export DPTRAIN_BIN=${DPTRAIN_BIN:-$DPTRAIN_ROOT/build-gpu/dptrain}
-else
-  export DPTRAIN_BIN=${DPTRAIN_BIN:-$DPTRAIN_ROOT/build/dptrain}
-fi
+
+# The dptrain executable: $DPTRAIN_BIN if set, else the build for the kind of node. A CUDA
+# build needs the CUDA modules loaded wherever it runs, so CPU nodes keep a build of their own.
+# Chosen when used, not when this file is sourced: one login shell builds both
+# (`DPTRAIN_GPU=1 dptrain_build`) and submits both kinds of job, which inherit its variables.
+dptrain_bin() {
+  if [ -n "${DPTRAIN_BIN:-}" ]; then
+    echo "$DPTRAIN_BIN"
+  elif [ "${DPTRAIN_GPU:-0}" = 1 ]; then
+    echo "$DPTRAIN_ROOT/build-gpu/dptrain"
+  else
+    echo "$DPTRAIN_ROOT/build/dptrain"
+  fi
+}
 
 # StdEnv/2023 versions (`module spider NAME` lists the others). Open MPI 4.1 with PMIx is what
 # `srun --mpi=pmix` needs; hdf5 (serial) is enough because every rank opens the file read-only.
@@ -78,9 +86,11 @@ dptrain_build() {
   # on CPU nodes without the CUDA modules.
   local cuda=OFF
   [ "${DPTRAIN_GPU:-0}" = 1 ] && cuda=ON
-  cmake -S "$DPTRAIN_ROOT" -B "$(dirname "$DPTRAIN_BIN")" -DCMAKE_BUILD_TYPE=Release \
+  local build
+  build=$(dirname "$(dptrain_bin)")
+  cmake -S "$DPTRAIN_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=Release \
     -DDPTRAIN_BUILD_TESTS=OFF -DDPTRAIN_WITH_CUDA=$cuda ${prefix:+"-DCMAKE_PREFIX_PATH=$prefix"}
-  cmake --build "$(dirname "$DPTRAIN_BIN")" --target dptrain -j "${DPTRAIN_BUILD_JOBS:-8}"
+  cmake --build "$build" --target dptrain -j "${DPTRAIN_BUILD_JOBS:-8}"
 }
 
 # Also for the login node: compute nodes have no internet, so copy the IDX files to
@@ -91,5 +101,5 @@ dptrain_convert() {
     return 0
   fi
   mkdir -p "$(dirname "$DPTRAIN_DATA")"
-  "$DPTRAIN_BIN" convert --input "$DPTRAIN_IDX" --output "$DPTRAIN_DATA"
+  "$(dptrain_bin)" convert --input "$DPTRAIN_IDX" --output "$DPTRAIN_DATA"
 }

@@ -20,7 +20,7 @@ dptrain_fail() {
 dptrain_job_start() {
   [ -n "${SLURM_JOB_ID:-}" ] || dptrain_fail "not inside a Slurm job (submit with sbatch)"
   [ -n "${SCRATCH:-}" ] || dptrain_fail "SCRATCH is not set: jobs write their outputs there"
-  [ -x "$DPTRAIN_BIN" ] || dptrain_fail "$DPTRAIN_BIN missing: run dptrain_build on the login node"
+  [ -x "$(dptrain_bin)" ] || dptrain_fail "$(dptrain_bin) missing: run dptrain_build on the login node"
   [ -f "$DPTRAIN_DATA" ] || dptrain_fail "$DPTRAIN_DATA missing: run dptrain_convert on the login node"
   dptrain_load_modules
   export DPTRAIN_RUN_DIR=${DPTRAIN_RUN_DIR:-$DPTRAIN_RUNS/${SLURM_JOB_NAME}-${SLURM_JOB_ID}}
@@ -40,7 +40,7 @@ dptrain_job_start() {
 # Checkpoint options, once dptrain has them (detected from its help, so this script needs no
 # change when they land): --checkpoint-dir always, --resume when a checkpoint is there.
 dptrain_checkpoint_args() {
-  if ! "$DPTRAIN_BIN" train --help 2>/dev/null | grep -q -- '--checkpoint-dir'; then return 0; fi
+  if ! "$(dptrain_bin)" train --help 2>/dev/null | grep -q -- '--checkpoint-dir'; then return 0; fi
   local dir=$DPTRAIN_RUN_DIR/checkpoints
   printf '%s\n' --checkpoint-dir "$dir"
   if [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then printf '%s\n' --resume; fi
@@ -55,7 +55,7 @@ dptrain_srun_train() {
   if [ "${DPTRAIN_DRY_RUN:-0}" = 1 ]; then launcher=(echo srun); fi
   # shellcheck disable=SC2086  # DPTRAIN_TRAIN_ARGS is a list of options on purpose
   "${launcher[@]}" --mpi=pmix --cpu-bind="${DPTRAIN_CPU_BIND:-cores}" --kill-on-bad-exit=1 \
-    "$DPTRAIN_BIN" train --threads "$OMP_NUM_THREADS" \
+    "$(dptrain_bin)" train --threads "$OMP_NUM_THREADS" \
     --metrics "$DPTRAIN_RUN_DIR/metrics.jsonl" --out-dir "$DPTRAIN_RUN_DIR" \
     "${checkpoint[@]}" "$@" ${DPTRAIN_TRAIN_ARGS:-} &
   local pid=$!

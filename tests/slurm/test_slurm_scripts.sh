@@ -5,7 +5,9 @@
 #   2. cpu-node.sbatch on one node with 2 ranks;
 #   3. the end-of-time signal: USR1 to the batch shell reaches every rank, exit code 75;
 #   4. gpu.sbatch's srun line (printed, as there are no GPUs here);
-#   5. a miniature scaling study on 1 and 2 nodes: CSV, tables, plots and model.
+#   5. one login shell that builds both binaries and submits both kinds of job: each job runs
+#      its own build;
+#   6. a miniature scaling study on 1 and 2 nodes: CSV, tables, plots and model.
 # Usage: test_slurm_scripts.sh DPTRAIN_BINARY PROJECT_DIR. Needs root and the packages in
 # scripts/common.sh's SLURM_TEST_PACKAGES. Everything is torn down on exit, also on failure.
 set -euo pipefail
@@ -150,6 +152,34 @@ test_gpu_script() {
   echo "ok: gpu.sbatch launches: $line"
 }
 
+# The login-node steps of the README in one shell: source env.sh, build the CPU and the GPU
+# binaries, submit both kinds of job (which inherit the shell's variables). Each job must run
+# its own build. A copy of slurm/ in a directory of its own stands in for the checkout, with
+# fake builds in it; cmake is stubbed out.
+test_one_login_shell_for_both_builds() {
+  local root=$WORK/login kind
+  mkdir -p "$root/build" "$root/build-gpu"
+  cp -r "$PROJECT/slurm" "$root/"
+  for kind in build build-gpu; do ln -s "$HERE/fake-dptrain.sh" "$root/$kind/dptrain"; done
+  local out
+  out=$(cd "$SCRATCH" && env -u DPTRAIN_BIN DPTRAIN_ROOT="$root" bash -c '
+    set -e
+    source "$DPTRAIN_ROOT/slurm/env.sh"
+    cmake() { echo "cmake $*"; }
+    dptrain_build | grep -m1 -- " -B "
+    DPTRAIN_GPU=1 dptrain_build | grep -m1 -- " -B "
+    export SLURM_JOB_ID=1 SLURM_JOB_NAME=login SLURM_CPUS_PER_TASK=2 SLURM_SUBMIT_DIR=$SCRATCH DPTRAIN_DRY_RUN=1
+    bash "$DPTRAIN_ROOT/slurm/cpu-node.sbatch" | grep "^srun"
+    bash "$DPTRAIN_ROOT/slurm/gpu.sbatch" | grep "^srun"') || fail "login-shell steps failed: $out"
+  local lines=()
+  mapfile -t lines <<< "$out"
+  [[ "${lines[0]}" == *"-B $root/build "* ]] || fail "dptrain_build: ${lines[0]}"
+  [[ "${lines[1]}" == *"-B $root/build-gpu "* ]] || fail "DPTRAIN_GPU=1 dptrain_build: ${lines[1]}"
+  [[ "${lines[2]}" == *" $root/build/dptrain train "* ]] || fail "cpu-node.sbatch runs: ${lines[2]}"
+  [[ "${lines[3]}" == *" $root/build-gpu/dptrain train "* ]] || fail "gpu.sbatch runs: ${lines[3]}"
+  echo "ok: one login shell builds and submits both: the GPU job runs build-gpu/dptrain"
+}
+
 test_scaling_study() {
   local study=$SCRATCH/study
   on_head "$PROJECT/scripts/scaling-study.sh" run --study "$study" --nodes 1,2 \
@@ -166,5 +196,6 @@ test_multi_node
 test_cpu_node
 test_signal_forwarding
 test_gpu_script
+test_one_login_shell_for_both_builds
 test_scaling_study
 echo "all Slurm checks passed"
