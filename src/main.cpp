@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <map>
+#include <string>
 
 #include "cli/commands.h"
 #include "cli/errors.h"
@@ -31,12 +32,23 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {  // --help
     return dptrain::launcher_rank() == 0 ? app.exit(e) : 0;
   } catch (const CLI::ParseError& e) {
-    dptrain::report_usage_error(std::string(e.what()) + " (see --help)");
+    // CLI11 would say only "A subcommand is required" for a misspelt command.
+    const bool unknown_command = app.get_subcommands().empty() && argc > 1 && argv[1][0] != '-';
+    dptrain::report_usage_error(
+        unknown_command ? "unknown command '" + std::string(argv[1]) +
+                              "': the commands are convert, train, eval, show and bench (see --help)"
+                        : std::string(e.what()) + " (see --help)");
     return 2;
   }
   dptrain::keep_freed_memory_for_reuse();
+  const std::string command = app.get_subcommands().front()->get_name();
+  // Started as several processes, each would do the same work and write the same files.
+  if (command != "train" && command != "bench" && dptrain::launcher_size() > 1) {
+    return dptrain::report_usage_error("dptrain " + command + " runs as one process; start it " +
+                                       "without mpirun or srun (or with one task)");
+  }
   try {
-    return commands.at(app.get_subcommands().front()->get_name())(argc, argv);
+    return commands.at(command)(argc, argv);
   } catch (const dptrain::ReportedFailure&) {
     return 1;
   } catch (const std::exception& e) {

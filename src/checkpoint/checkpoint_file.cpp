@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <system_error>
 #include <fstream>
 
 #include "dptrain/data/atomic_file.h"
@@ -93,6 +94,8 @@ void write_file_atomically(const std::string& path, const std::vector<std::uint8
 }
 
 std::vector<std::uint8_t> read_whole_file(const std::string& path) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) throw Error(path + ": is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open for reading");
   return std::vector<std::uint8_t>((std::istreambuf_iterator<char>(in)), {});

@@ -18,7 +18,8 @@ CheckpointEvery parse_checkpoint_every(const std::string& text) {
   std::string unit(end ? end : "");
   while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
   const auto it = units.find(unit);
-  if (end == text.c_str() || amount <= 0 || it == units.end()) {
+  // At most 1e12 steps, epochs or seconds: a larger count is a typo, and would overflow.
+  if (end == text.c_str() || !(amount > 0 && amount <= 1e12) || it == units.end()) {
     throw Error("--checkpoint-every must be a positive number with a unit: steps, epochs, s, min "
                 "or h, e.g. 500steps, 1epoch, 30min (got '" + text + "')");
   }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "dptrain/config/config.h"
 #include "dptrain/error.h"
 #include "dptrain/model/checkpoint.h"
 
@@ -49,21 +50,34 @@ nlohmann::json segments_json(const std::vector<EpochSegment>& segments) {
   return list;
 }
 
+// A whole number within [0, max]: a crafted header passes the checksum all the same, and
+// JSON's 1e20 or 2147483648 would otherwise wrap into a count that never ends or is negative.
+std::int64_t count_in(const nlohmann::json& value, std::int64_t max) {
+  if (!value.is_number_integer() || value.get<std::int64_t>() < 0 || value.get<std::int64_t>() > max) {
+    throw Error("a count outside 0.." + std::to_string(max) + ": " + value.dump());
+  }
+  return value.get<std::int64_t>();
+}
+
 CheckpointInfo info_from_header(const std::string& header, const std::string& path) {
+  constexpr std::int64_t kMaxCount = std::int64_t{1} << 40, kMaxRanks = 1 << 24;
   try {
     const nlohmann::json j = nlohmann::json::parse(header);
     CheckpointInfo info;
-    info.position.epoch = j.at("epoch").get<int>();
-    info.position.step = j.at("step").get<std::int64_t>();
-    info.ranks = j.at("ranks").get<int>();
+    info.position.epoch = static_cast<int>(count_in(j.at("epoch"), kMaxEpochs));
+    info.position.step = count_in(j.at("step"), kMaxCount);
+    info.ranks = static_cast<int>(count_in(j.at("ranks"), kMaxRanks));
     info.fingerprint = j.at("fingerprint").get<std::string>();
     // [[ranks, steps], ...]; absent in checkpoints of epochs that one layout trained.
     // (Whether they fit the data is for the run that resumes to check: Trainer::check_layouts.)
     for (const auto& segment : j.value("earlier_segments", nlohmann::json::array())) {
-      info.earlier_segments.push_back({segment.at(0).get<int>(), segment.at(1).get<std::int64_t>()});
+      info.earlier_segments.push_back({static_cast<int>(count_in(segment.at(0), kMaxRanks)),
+                                       count_in(segment.at(1), kMaxCount)});
     }
-    info.job_steps = j.value("job_steps", std::int64_t{0});
+    info.job_steps = count_in(j.value("job_steps", nlohmann::json(0)), kMaxCount);
     return info;
+  } catch (const Error& e) {
+    throw Error(path + ": checkpoint header is not what dptrain writes (" + e.what() + ")");
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": checkpoint header is not what dptrain writes (" + e.what() + ")");
   }

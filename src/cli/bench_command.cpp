@@ -1,9 +1,11 @@
 // `dptrain bench allreduce`: allreduce time and bandwidth from 4 B to 64 MB, each result
 // checked, reported like nccl-tests (algbw, busbw = algbw * 2(n-1)/n).
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +13,7 @@
 #include "dptrain/comm/allreduce_bench.h"
 #include "dptrain/comm/mpi_communicator.h"
 #include "dptrain/config/config.h"
+#include "dptrain/data/atomic_file.h"
 #include "dptrain/error.h"
 
 namespace dptrain {
@@ -49,13 +52,39 @@ void write_json(const std::vector<AllreduceSample>& samples, const MpiCommunicat
   const nlohmann::json doc = {{"ranks", comm.size()}, {"ranks_per_node", comm.local_size()},
                               {"shared_memory", comm.uses_shared_memory()},
                               {"grad_dtype", to_string(precision)}, {"sizes", rows}};
-  const std::string temporary = path + ".tmp";
-  std::ofstream(temporary) << doc.dump(1) << "\n";
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) throw Error(path + ": cannot write");
+  write_text_atomically(path, doc.dump(1) + "\n");
+}
+
+// Beyond 1 GiB a message is a typo rather than a gradient (and every rank of a node would need
+// that much shared memory at once).
+constexpr std::size_t kMaxMessageBytes = std::size_t{1} << 30;
+
+void validate(const AllreduceBenchOptions& o) {
+  if (o.max_bytes < 4 || o.max_bytes > kMaxMessageBytes) {
+    throw Error("--max-bytes must be from 4 to 1G (got " + std::to_string(o.max_bytes) + ")");
+  }
+  if (o.min_bytes < 1 || o.min_bytes > o.max_bytes) {
+    throw Error("--min-bytes must be from 1 to --max-bytes (got " + std::to_string(o.min_bytes) + ")");
+  }
+  if (!(o.seconds_per_size > 0 && o.seconds_per_size <= 60)) {
+    std::ostringstream got;
+    got << o.seconds_per_size;
+    throw Error("--seconds-per-size must be more than 0 and at most 60 (got " + got.str() + ")");
+  }
+}
+
+// The table's file must be writable before the benchmark runs, not after.
+void check_writable(const std::string& path) {
+  if (path.empty()) return;
+  const bool existed = std::filesystem::exists(path);
+  if (!std::ofstream(path, std::ios::app)) throw Error(path + ": cannot open --json file for writing");
+  std::error_code ignored;
+  if (!existed) std::filesystem::remove(path, ignored);
 }
 
 int run_bench(BenchOptions& o, int argc, char** argv) {
-  if (o.allreduce.min_bytes > o.allreduce.max_bytes) throw Error("--min-bytes exceeds --max-bytes");
+  validate(o.allreduce);
+  check_writable(o.json);
   MpiSession mpi(&argc, &argv);
   MpiCommunicator comm;
   o.allreduce.shared_buffer = !o.mpi_buffers;

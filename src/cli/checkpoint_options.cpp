@@ -35,6 +35,9 @@ std::string checkpoint_file(const std::string& checkpoint) {
   // A --checkpoint-dir: its newest intact checkpoint, the one --resume would continue from.
   std::string damaged;
   const std::optional<std::string> newest = Checkpointer(checkpoint, 1).newest_valid(&damaged);
+  if (!newest && !damaged.empty()) {
+    throw Error(checkpoint + ": no model.pt and no intact checkpoint (" + damaged + ")");
+  }
   if (newest && !damaged.empty()) std::cerr << "dptrain: warning: " << damaged << std::endl;
   return newest ? *newest : model.string();
 }

@@ -7,6 +7,7 @@
 namespace dptrain {
 
 void apply_config_file(CLI::App& cmd, const std::string& path) {
+  if (std::filesystem::is_directory(path)) throw Error(path + ": is a directory, not a configuration file");
   if (!std::filesystem::is_regular_file(path)) throw Error(path + ": no such configuration file");
   std::vector<CLI::ConfigItem> items;
   try {

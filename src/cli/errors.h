@@ -9,8 +9,9 @@ namespace dptrain {
 // rank 0 only, since every rank sees the same command line. Returns the exit code to use.
 int report_usage_error(const std::string& message);
 
-// While MPI runs and this rank alone may have failed: prints the line naming the rank and
-// aborts the whole job, so ranks waiting for this one in a collective do not hang.
+// While MPI runs and this rank alone may have failed: prints the line (naming the rank when
+// there are several) and aborts the whole job, so ranks waiting for this one in a collective
+// do not hang.
 [[noreturn]] void abort_job(const std::string& message);
 
 }  // namespace dptrain

@@ -38,7 +38,7 @@ int run_eval(const EvalOptions& options) {
             << c.data << " /test (" << test.count << " samples)\n"
             << confusion_text(matrix) << std::flush;
   if (options.out_dir.empty()) return 0;
-  std::filesystem::create_directories(options.out_dir);
+  create_output_directory("--out-dir", options.out_dir);
   const std::filesystem::path dir(options.out_dir);
   write_text_atomically(
       (dir / "confusion.json").string(),

@@ -7,6 +7,7 @@
 
 #include "checkpoint_options.h"
 #include "commands.h"
+#include "dptrain/data/atomic_file.h"
 #include "dptrain/data/fashion_mnist.h"
 #include "dptrain/data/hdf5_dataset.h"
 #include "dptrain/error.h"
@@ -49,7 +50,7 @@ int run_show(const ShowOptions& options) {
                      images.labels[static_cast<std::size_t>(i)]});
   }
   const std::filesystem::path parent = std::filesystem::path(options.output).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
+  if (!parent.empty()) create_output_directory("--output", parent.string());
   const std::string source =
       model_name + (range.count == 1 ? " on test image " + std::to_string(range.begin)
                                      : " on test images " + std::to_string(range.begin) + "-" +
@@ -75,7 +76,7 @@ CommandRunner add_show_command(CLI::App& app) {
       ->check(CLI::Range(1, 400))
       ->capture_default_str();
   cmd->add_option("--first", options->first, "Index of the first test image")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40))  // any real test split
       ->capture_default_str();
   return [options](int, char**) { return run_show(*options); };
 }

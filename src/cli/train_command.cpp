@@ -1,4 +1,6 @@
 // `dptrain train`: the data-parallel training run, under mpirun/srun or as a single process.
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -44,6 +46,18 @@ struct TrainCommand {
   CLI::App* cmd = nullptr;
 };
 
+// An unsigned 64-bit number written in decimal digits: CLI11 alone would wrap "-1" and clamp
+// numbers past 2^64 - 1.
+const CLI::Validator kUnsigned64(
+    [](std::string& text) -> std::string {
+      // Digits only: strtoull itself takes "-1" (and wraps it); ERANGE past 2^64 - 1.
+      const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+      errno = 0;
+      std::strtoull(text.c_str(), nullptr, 10);
+      return digits && errno == 0 ? "" : "must be a whole number from 0 to 18446744073709551615";
+    },
+    "UINT64");
+
 // A string option that takes one of `choices`; its default shows in --help and the
 // effective configuration.
 CLI::Option* add_choice_option(CLI::App& cmd, const std::string& name, std::string& value,
@@ -68,7 +82,8 @@ void bind_options(TrainCommand& t) {
   cmd.add_option("--warmup-epochs", c.warmup_epochs, "Epochs of linear warm-up (linear scaling)")
       ->capture_default_str();
   cmd.add_option("--seed", c.seed, "Seed for the initial parameters and shuffling")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(kUnsigned64);
   cmd.add_flag("--shuffle,!--no-shuffle", c.shuffle,
                "Visit each shard in a seeded per-epoch order (default: off, like the quickstart)")
       ->default_str("false");
@@ -144,10 +159,12 @@ Setup prepare(const TrainConfig& c, ProgressMode progress, Communicator& comm) {
     s.reporters->add(std::make_unique<ProgressReporter>(std::cout, progress, terminal_columns()));
   }
   s.reporters->add(std::make_unique<ConsoleReporter>(std::cout));
-  if (!c.out_dir.empty()) std::filesystem::create_directories(c.out_dir);
+  // Output locations fail here, together, rather than on rank 0 alone after hours of training.
+  if (!c.out_dir.empty()) create_output_directory("--out-dir", c.out_dir);
+  if (!c.checkpoint_dir.empty()) create_output_directory("--checkpoint-dir", c.checkpoint_dir);
   if (!c.metrics.empty()) {
     const std::filesystem::path parent = std::filesystem::path(c.metrics).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
+    if (!parent.empty()) create_output_directory("--metrics", parent.string());
     s.reporters->add(std::make_unique<JsonLinesReporter>(c.metrics));
   }
   return s;

@@ -1,6 +1,7 @@
 #include "dptrain/config/config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "dptrain/checkpoint/checkpoint_schedule.h"
@@ -64,18 +65,23 @@ bool uses_cuda_graphs(const TrainConfig& c, int ranks) {
 
 void validate(const TrainConfig& c) {
   if (c.data.empty()) throw Error("--data is required: the HDF5 file written by `dptrain convert`");
-  require(c.epochs >= 1, "--epochs", "at least 1", c.epochs);
+  require(c.epochs >= 1 && c.epochs <= kMaxEpochs, "--epochs", "from 1 to 1000000", c.epochs);
   require(c.batch_size >= 1, "--batch-size", "at least 1", c.batch_size);
-  require(c.lr > 0.0, "--lr", "positive", c.lr);
-  require(c.warmup_epochs >= 0.0, "--warmup-epochs", "zero or positive", c.warmup_epochs);
-  require(c.threads >= 1, "--threads", "at least 1", c.threads);
-  require(c.bucket_mb > 0.0, "--bucket-mb", "positive", c.bucket_mb);
+  // NaN fails every comparison, so each range below also refuses it.
+  require(c.lr > 0.0 && std::isfinite(c.lr), "--lr", "positive and finite", c.lr);
+  require(c.warmup_epochs >= 0.0 && c.warmup_epochs <= kMaxEpochs, "--warmup-epochs",
+          "from 0 to 1000000", c.warmup_epochs);
+  require(c.threads >= 1 && c.threads <= kMaxThreads, "--threads", "from 1 to 1024", c.threads);
+  require(c.bucket_mb >= kMinBucketMb && c.bucket_mb <= kMaxBucketMb, "--bucket-mb",
+          "from 0.001 to 4096", c.bucket_mb);
   parse_transport_precision(c.grad_dtype);
   validate_device(c);
   parse_checkpoint_every(c.checkpoint_every);
   require(c.keep_checkpoints >= 1, "--keep-checkpoints", "at least 1", c.keep_checkpoints);
-  require(c.collective_timeout >= 0, "--collective-timeout", "zero (off) or positive",
-          c.collective_timeout);
+  // Below a second, a collective that is merely slow (a checkpoint being written, a
+  // node's first touch of its memory) would abort the job.
+  require(c.collective_timeout == 0 || (c.collective_timeout >= 1 && std::isfinite(c.collective_timeout)),
+          "--collective-timeout", "0 (off) or at least 1 second", c.collective_timeout);
   if (c.resume && c.checkpoint_dir.empty()) {
     throw Error("--resume needs --checkpoint-dir: the directory to resume from");
   }

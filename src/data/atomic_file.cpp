@@ -2,33 +2,85 @@
 
 #include <unistd.h>
 
+#include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <system_error>
 
 #include "dptrain/error.h"
 
 namespace dptrain {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The temporary file being written, for the signal handler below: a plain buffer, since a
+// handler may read nothing else. Empty while no file is being written.
+char g_temporary[4096] = {};
+
+// Ctrl-C or a scancel during a long write (a `dptrain convert` takes seconds) would otherwise
+// leave a hidden temporary file of tens of MB behind every time.
+extern "C" void remove_temporary_and_reraise(int signal_number) {
+  if (g_temporary[0] != '\0') unlink(g_temporary);
+  std::signal(signal_number, SIG_DFL);
+  std::raise(signal_number);
+}
+
+// Installs the handler for the signals that end a process by default, leaving alone any a
+// program has taken over (dptrain train turns SIGTERM into "checkpoint and stop").
+void remove_temporary_on_signals() {
+  for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction current {};
+    if (sigaction(signal_number, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      std::signal(signal_number, remove_temporary_and_reraise);
+    }
+  }
+}
+
+// Names the temporary file for the signal handler while it exists.
+class TemporaryFile {
+ public:
+  explicit TemporaryFile(const std::string& path) : path_(path) {
+    if (path.size() >= sizeof g_temporary) return;  // then only the usual clean-up applies
+    remove_temporary_on_signals();
+    std::memcpy(g_temporary, path.c_str(), path.size() + 1);
+  }
+  ~TemporaryFile() {
+    g_temporary[0] = '\0';
+    std::error_code ignored;
+    fs::remove(path_, ignored);  // nothing left once renamed
+  }
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
 
 void replace_atomically(const std::string& path,
                         const std::function<void(const std::string& temporary)>& write) {
-  namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   if (!fs::is_directory(dir)) throw Error(path + ": directory " + dir.string() + " does not exist");
+  // A rename would put a regular file in place of a device (/dev/null) or a directory.
+  std::error_code status_error;
+  const fs::file_status status = fs::status(target, status_error);
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
+    throw Error(path + ": exists and is not a regular file (dptrain writes its outputs as whole "
+                "files; give a file name)");
+  }
   // Same directory as the target, so the rename stays within one filesystem and is atomic.
   const std::string temporary =
       (dir / ("." + target.filename().string() + ".tmp." + std::to_string(getpid()))).string();
+  TemporaryFile removed_unless_renamed(temporary);
   try {
     write(temporary);
     fs::rename(temporary, target);
   } catch (const fs::filesystem_error& e) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
     throw Error(path + ": cannot write (" + e.code().message() + ")");
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    throw;
   }
 }
 
@@ -39,6 +91,15 @@ void write_text_atomically(const std::string& path, const std::string& text) {
     out.close();
     if (!out) throw Error(path + ": cannot write");
   });
+}
+
+void create_output_directory(const std::string& option, const std::string& dir) {
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error || !fs::is_directory(dir)) {
+    throw Error(option + " " + dir + ": cannot create the directory (" +
+                (error ? error.message() : std::string("a file of that name exists")) + ")");
+  }
 }
 
 }  // namespace dptrain

@@ -1,5 +1,8 @@
 // Reads a rank's shard from the HDF5 file: hyperslabs of /<split>/images and /<split>/labels.
 #include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
 #include <string>
 #include <vector>
 
@@ -9,15 +12,53 @@
 namespace dptrain {
 namespace {
 
+// Whether the file opens once HDF5's file locks are ignored: then a writer holds it.
+bool opens_without_locking(const std::string& path) {
+#if H5_VERSION_GE(1, 10, 7)
+  H5Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (access.get() < 0 || H5Pset_file_locking(access.get(), false, true) < 0) return false;
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, access.get());
+  if (file < 0) return false;
+  H5Fclose(file);
+  return true;
+#else
+  (void)path;
+  return false;
+#endif
+}
+
+// The format_version attribute, where there is one, must be the one this dptrain writes; a
+// file made by other means (h5py) may leave it out.
+void check_format_version(hid_t file, const std::string& path) {
+  if (H5Aexists(file, "format_version") <= 0) return;
+  H5Handle attribute(H5Aopen(file, "format_version", H5P_DEFAULT), H5Aclose);
+  int version = -1;
+  if (attribute.get() < 0 || H5Aread(attribute.get(), H5T_NATIVE_INT, &version) < 0 ||
+      version != kFormatVersion) {
+    throw Error(path + ": format_version " + std::to_string(version) + ", but this dptrain reads " +
+                std::to_string(kFormatVersion) + " (convert the data again with this dptrain)");
+  }
+}
+
 H5Handle open_file(const std::string& path) {
   silence_hdf5_diagnostics();
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (file >= 0) return H5Handle(file, H5Fclose);
+  if (file >= 0) {
+    H5Handle handle(file, H5Fclose);
+    check_format_version(file, path);
+    return handle;
+  }
   // Why not, for the error line. Only here: each of these checks opens the file once more.
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) throw Error(path + ": is a directory, not an HDF5 file");
   FILE* probe = std::fopen(path.c_str(), "rb");
   if (!probe) throw Error(path + ": no such file (convert the data first with `dptrain convert`)");
   std::fclose(probe);
   if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path + ": not an HDF5 file");
+  if (opens_without_locking(path)) {
+    throw Error(path + ": locked by a process writing it (a `dptrain convert` still running?); "
+                "HDF5_USE_FILE_LOCKING=FALSE reads it anyway");
+  }
   throw Error(path + ": cannot open HDF5 file (truncated or corrupt?)");
 }
 
@@ -121,6 +162,7 @@ SplitDatasets open_split(hid_t file, const std::string& path, const std::string&
     throw Error(path + ": /" + split + " has " + std::to_string(d.samples) + " images but " +
                 std::to_string(labels) + " labels");
   }
+  if (d.samples == 0) throw Error(path + ": /" + split + " holds no samples");
   return d;
 }
 

@@ -85,6 +85,9 @@ IdxArray read_idx(const std::string& path, int expected_dims) {
 
 std::string find_idx_file(const std::string& dir, const std::string& stem) {
   namespace fs = std::filesystem;
+  if (fs::exists(dir) && !fs::is_directory(dir)) {
+    throw Error(dir + ": is a file, not the directory holding the IDX files");
+  }
   if (!fs::is_directory(dir)) throw Error(dir + ": no such directory");
   const fs::path plain = fs::path(dir) / stem;
   if (fs::is_regular_file(plain)) return plain.string();

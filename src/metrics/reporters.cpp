@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include "dptrain/error.h"
 
@@ -59,8 +61,19 @@ void ConsoleReporter::summary(const RunSummary& s) {
   out_ << line << std::endl;
 }
 
-JsonLinesReporter::JsonLinesReporter(const std::string& path) : out_(path), path_(path) {
-  if (!out_) throw Error(path + ": cannot open metrics file for writing");
+JsonLinesReporter::JsonLinesReporter(const std::string& path) : path_(path) {
+  // A path that cannot be written fails now, before training; the file itself is emptied only
+  // by the first record, so a run that fails before one leaves an earlier run's metrics alone.
+  const bool existed = std::filesystem::exists(path);
+  if (!std::ofstream(path, std::ios::app)) throw Error(path + ": cannot open metrics file for writing");
+  std::error_code ignored;
+  if (!existed) std::filesystem::remove(path, ignored);
+}
+
+void JsonLinesReporter::write(const nlohmann::json& record) {
+  if (!out_.is_open()) out_.open(path_, std::ios::trunc);
+  out_ << record.dump() << std::endl;
+  if (!out_) throw Error(path_ + ": writing metrics failed (disk full?)");
 }
 
 void JsonLinesReporter::epoch(const EpochMetrics& m) {
@@ -77,7 +90,7 @@ void JsonLinesReporter::epoch(const EpochMetrics& m) {
       {"steps", m.steps},
       {"slowest_rank", m.phases.straggler()},
       {"phases", phases_json(m.phases)}};
-  out_ << record.dump() << std::endl;
+  write(record);
 }
 
 void JsonLinesReporter::summary(const RunSummary& s) {
@@ -96,8 +109,7 @@ void JsonLinesReporter::summary(const RunSummary& s) {
       {"final_test_accuracy", s.final_test_accuracy},
       {"final_test_loss", s.final_test_loss},
       {"peak_rss_mb", spread_json(s.peak_rss_mb)}};
-  out_ << record.dump() << std::endl;
-  if (!out_) throw Error(path_ + ": writing metrics failed");
+  write(record);
 }
 
 void ReporterList::step(const StepProgress& p) {

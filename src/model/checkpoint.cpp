@@ -49,9 +49,15 @@ torch::nn::Sequential load_model(const std::string& model_name, const std::strin
   for (const auto& p : model->named_parameters()) expected[p.key()] = p.value().sizes().vec();
   try {
     read_parameters(model, path);
+  } catch (const Error&) {
+    throw;  // names the file already (a damaged .dpt)
   } catch (const c10::Error& e) {
     throw Error(path + ": not a checkpoint of model '" + model_name + "' (" + first_line(e.msg()) +
                 "; pass --model if it was trained with another one)");
+  } catch (const std::exception& e) {
+    // LibTorch's reader of the archive's code section reports damage with a multi-line,
+    // source-annotated message of its own.
+    throw Error(path + ": damaged, or not a model file (" + first_line(e.what()) + ")");
   }
   for (const auto& p : model->named_parameters()) {
     if (p.value().sizes().vec() != expected[p.key()]) {

@@ -31,15 +31,15 @@ void RunControl::continue_job(std::int64_t job_steps) {
   last_agreement_ = job_steps;
 }
 
-StepDecision RunControl::after_step(std::int64_t steps_done) {
+StepDecision RunControl::after_step(std::int64_t steps_done, bool failed) {
   if (steps_done >= next_agreement_) {
-    const StepDecision agreed = agree(steps_done);
+    const StepDecision agreed = agree(steps_done, failed);
     if (agreed != StepDecision::proceed) return agreed;
   }
   return scheduled_by_steps(steps_done);
 }
 
-StepDecision RunControl::agree(std::int64_t steps_done) {
+StepDecision RunControl::agree(std::int64_t steps_done, bool failed) {
   const auto now = std::chrono::steady_clock::now();
   int wanted = static_cast<int>(StepDecision::proceed);
   if (checkpointing_ && every_.unit == CheckpointEvery::Unit::seconds && comm_.rank() == 0 &&
@@ -47,6 +47,7 @@ StepDecision RunControl::agree(std::int64_t steps_done) {
     wanted = static_cast<int>(StepDecision::checkpoint);
   }
   if (stop_signal() != 0) wanted = static_cast<int>(StepDecision::checkpoint_and_stop);
+  if (failed) wanted = static_cast<int>(StepDecision::fail);
   wanted = comm_.allreduce_max(wanted);
   // Each rank proposes how many steps make kSecondsBetweenAgreements on its own clock; the
   // smallest proposal holds for all, so the slowest rank sets the pace.

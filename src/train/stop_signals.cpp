@@ -18,6 +18,10 @@ void install_stop_signal_handlers() {
   action.sa_flags = SA_RESTART;  // interrupted system calls resume; the flag is read later
   sigaction(SIGUSR1, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  // Ctrl-C in an interactive run: the first stops the run as SIGTERM does, a second one
+  // (the handler is gone by then) ends it at once.
+  action.sa_flags |= SA_RESETHAND;
+  sigaction(SIGINT, &action, nullptr);
 }
 
 int stop_signal() { return requested; }

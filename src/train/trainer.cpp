@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "dptrain/comm/fail_together.h"
 #include "dptrain/data/atomic_file.h"
 #include "dptrain/data/fashion_mnist.h"
 #include "dptrain/data/shard.h"
@@ -53,14 +54,13 @@ std::unique_ptr<BucketTransport> make_transport(const TrainConfig& config, Commu
   return make_staged_transport(comm, device, precision);
 }
 
-void check_finite(double loss, int epoch, std::int64_t step, bool deferred) {
-  if (std::isfinite(loss)) return;
-  throw Error("training diverged: loss is " + std::to_string(loss) + " at epoch " +
-              std::to_string(epoch + 1) + (deferred ? " by step " : " step ") + std::to_string(step) +
-              (deferred ? " (on a GPU the loss is checked every " +
-                              std::to_string(kGpuStepsPerLossCheck) + " steps)"
-                        : "") +
-              " (try a smaller --lr)");
+std::string divergence(double loss, int epoch, std::int64_t step, bool deferred) {
+  return "training diverged: loss is " + std::to_string(loss) + " at epoch " +
+         std::to_string(epoch + 1) + (deferred ? " by step " : " step ") + std::to_string(step) +
+         (deferred ? " (on a GPU the loss is checked every " + std::to_string(kGpuStepsPerLossCheck) +
+                         " steps)"
+                   : "") +
+         " (try a smaller --lr)";
 }
 
 }  // namespace
@@ -149,10 +149,6 @@ void Trainer::check_layouts(const CheckpointInfo& info, const std::string& path)
   // ones this data could have had, before any is replayed (EpochPlan).
   std::vector<EpochSegment> layouts = info.earlier_segments;
   layouts.push_back({info.ranks, info.position.step});
-  if (info.job_steps < 0) {
-    throw Error(path + ": checkpoint records a negative step count (" +
-                std::to_string(info.job_steps) + ")");
-  }
   for (const EpochSegment& s : layouts) {
     if (s.ranks < 1 || s.ranks > train_samples_ || s.steps < 0 ||
         s.steps > dptrain::steps_per_epoch(train_samples_, s.ranks, config_.batch_size)) {
@@ -295,7 +291,10 @@ double Trainer::checked_epoch_loss(int epoch, std::int64_t step) {
   } else {
     read_back();
   }
-  check_finite(loss, epoch, step, device_.is_cuda());
+  // Noted, not thrown: the other ranks may not see it until the parameters are averaged, and
+  // would wait for this one. The ranks agree on it between steps (RunControl) and at the
+  // epoch's end, and leave together.
+  if (!std::isfinite(loss) && failure_.empty()) failure_ = divergence(loss, epoch, step, device_.is_cuda());
   return loss;
 }
 
@@ -337,10 +336,12 @@ bool Trainer::train_epoch(int epoch, EpochMetrics& metrics, MetricsReporter* rep
     }
     position_ = step + 1 < steps ? TrainingPosition{epoch, step + 1} : TrainingPosition{epoch + 1, 0};
     if (step + 1 == steps) earlier_segments_.clear();  // a checkpoint here is of the next epoch, whole
-    const StepDecision decision = control_->after_step(++steps_done_);
+    const StepDecision decision = control_->after_step(++steps_done_, !failure_.empty());
+    if (decision == StepDecision::fail) fail_together(comm_, failure_);
     if (decision != StepDecision::proceed && checkpointer_) save_checkpoint();
     if (decision == StepDecision::checkpoint_and_stop) return false;
   }
+  fail_together(comm_, failure_);  // a divergence since the last agreement
   position_ = {epoch + 1, 0};  // also after an epoch with no steps left to run
   earlier_segments_.clear();
   metrics = finish_epoch(epoch, loss_sum, samples, seconds_since(start));
@@ -362,6 +363,12 @@ EpochMetrics Trainer::finish_epoch(int epoch, double loss_sum, double samples, d
   m.samples_per_second = m.epoch_seconds > 0 ? sums[1] / m.epoch_seconds : 0.0;
   m.learning_rate = learning_rate(config_, comm_.size(), epoch + 1.0);
   const Evaluation test = evaluate(model_, test_batches_, comm_);
+  // The same on every rank. Catches what the training loss cannot: parameters made non-finite
+  // by the epoch's last step.
+  if (!std::isfinite(test.loss)) {
+    fail_together(comm_, "training diverged: test loss is " + std::to_string(test.loss) +
+                             " after epoch " + std::to_string(epoch + 1) + " (try a smaller --lr)");
+  }
   m.test_loss = test.loss;
   m.test_accuracy = test.accuracy;
   return m;

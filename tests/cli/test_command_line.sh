@@ -52,6 +52,10 @@ expect_error "HDF5 without datasets" "empty.h5: missing dataset /train/images" "
   "${mpi2[@]}" "$dptrain" train --data "$work/empty.h5" --metrics "$metrics"
 expect_error "HDF5 wrong shape" "wrongshape.h5: dataset /train/images has shape \[12,784\]" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/wrongshape.h5" --metrics "$metrics"
+expect_error "HDF5 of a newer format" "version99.h5: format_version 99, but this dptrain reads 1" \
+  "$metrics" -- "${mpi2[@]}" "$dptrain" train --data "$work/version99.h5" --metrics "$metrics"
+expect_error "HDF5 without training samples" "notrain.h5: /train holds no samples" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/notrain.h5" --metrics "$metrics"
 expect_error "unknown option" "--bogus" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --bogus 3 --metrics "$metrics"
 expect_error "batch size 0" "--batch-size must be at least 1 (got 0)" "$metrics" -- \
@@ -66,6 +70,46 @@ expect_error "unknown device" "--device" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --device tpu --metrics "$metrics"
 expect_error "nccl without cuda" "--backend nccl needs --device cuda" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --backend nccl --metrics "$metrics"
+# Numbers past any sensible value, and outputs that cannot be: one line each, before training.
+bad_number() {  # NAME PATTERN OPTION...
+  local name=$1 pattern=$2; shift 2
+  expect_error "$name" "$pattern" "$metrics" -- \
+    "$dptrain" train --data "$work/good.h5" --metrics "$metrics" "$@"
+}
+bad_number "infinite lr" "--lr must be positive and finite (got inf)" --lr inf
+bad_number "thousands of threads" "--threads must be from 1 to 1024 (got 100000)" --threads 100000
+bad_number "negative seed" "--seed: must be a whole number from 0 to 18446744073709551615" --seed -1
+bad_number "seed past 2^64" "--seed: must be a whole number" --seed 99999999999999999999999
+bad_number "infinite bucket" "--bucket-mb must be from 0.001 to 4096 (got inf)" --bucket-mb inf
+bad_number "sub-second timeout" "--collective-timeout must be 0 (off) or at least 1 second" \
+  --collective-timeout 1e-9
+bad_number "checkpoint period past 1e12" "--checkpoint-every must be a positive number" \
+  --checkpoint-every 99999999999999999999steps
+expect_error "checkpoint directory under a file" \
+  "--checkpoint-dir $work/good.h5/ck: cannot create the directory (Not a directory)" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --checkpoint-dir "$work/good.h5/ck" \
+  --metrics "$metrics"
+expect_error "out-dir under a file" "--out-dir $work/good.h5/run: cannot create the directory" \
+  "$metrics" -- "$dptrain" train --data "$work/good.h5" --out-dir "$work/good.h5/run" --metrics "$metrics"
+expect_error "misspelt command" "unknown command 'tarin': the commands are convert, train" "" -- \
+  "$dptrain" tarin --data "$work/good.h5"
+expect_error "eval started as 2 processes" "dptrain eval runs as one process" "" -- \
+  "${mpi2[@]}" "$dptrain" eval --data "$work/good.h5" --checkpoint "$work/none"
+expect_error "bench: a 100 GB message" "--max-bytes must be from 4 to 1G" "" -- \
+  "$dptrain" bench allreduce --max-bytes 100G
+expect_error "bench: no time per size" "--seconds-per-size must be more than 0" "" -- \
+  "$dptrain" bench allreduce --seconds-per-size 0
+expect_error "bench: unwritable table" "$work/good.h5/t.json: cannot open --json file" "" -- \
+  "$dptrain" bench allreduce --max-bytes 4K --json "$work/good.h5/t.json"
+# Alone, an allreduce takes no time: the rounds of each size, filling and checking 64 MB
+# included, must still fit into --seconds-per-size (a hang guard, not a timing).
+if out=$(timeout 60 "$dptrain" bench allreduce --seconds-per-size 0.05 2>&1) &&
+   grep -q '^ *67108864 .* 0$' <<<"$out"; then
+  pass "bench allreduce alone reaches 64 MB, every result checked"
+else
+  fail "bench allreduce alone: status $?"; tail -3 <<<"$out"
+fi
+
 # A build without CUDA says how to get one; a build with CUDA, with every GPU hidden, says
 # that it sees none.
 if "$dptrain" --version | grep -q "GPU training (CUDA, NCCL): yes"; then
@@ -103,6 +147,14 @@ grep -q '"ranks":2' "$metrics" && grep -q '"global_batch":8' "$metrics" \
 grep -q 'batch-size=4' "$work/run/config.toml" || fail "effective config lacks batch-size from TOML"
 # Flags keep their real defaults in the saved configuration, so reusing it changes nothing.
 grep -q '^overlap=true' "$work/run/config.toml" || fail "effective config does not record overlap=true"
+
+# A run that fails before its first epoch's end leaves an earlier run's metrics as they were
+# (one step per epoch at this lr: finite loss, non-finite parameters after it).
+printf '{"old":1}\n' > "$work/earlier.jsonl"
+expect_error "diverged in the first epoch" "training diverged: test loss is" "" -- \
+  "$dptrain" train --data "$work/good.h5" --lr 1e30 --metrics "$work/earlier.jsonl"
+[ "$(cat "$work/earlier.jsonl")" = '{"old":1}' ] && pass "the earlier metrics file is untouched" ||
+  fail "a failed run rewrote the earlier metrics file: $(head -c 200 "$work/earlier.jsonl")"
 
 # Progress within an epoch. 12 samples at batch 1 are 12 steps: a line at each tenth reached
 # (9 of them) when the output is a file or pipe, also under mpirun, which gives its ranks a

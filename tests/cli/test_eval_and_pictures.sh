@@ -75,9 +75,10 @@ ck=$work/cnn/ck
 "$dptrain" train --data "$work/good.h5" --model small-cnn --epochs 1 --batch-size 4 --threads 1 \
   --checkpoint-dir "$ck" --checkpoint-every 1epochs >/dev/null || fail "train small-cnn with checkpoints"
 head -c 100 "$ck/ckpt-e0001-s00000000.dpt" > "$ck/ckpt-e0002-s00000000.dpt"
+mkdir "$ck/ckpt-e0003-s00000000.dpt"  # not even a file
 from_dir=$("$dptrain" eval --data "$work/good.h5" --checkpoint "$ck" 2>"$work/ck.err")
 if grep -q "model small-cnn from $ck/ckpt-e0001-s00000000.dpt" <<<"$from_dir" \
-  && grep -q "^dptrain: warning: skipped damaged checkpoint(s): $ck/ckpt-e0002-s00000000.dpt" "$work/ck.err" \
+  && grep -q "^dptrain: warning: skipped damaged checkpoint(s): $ck/ckpt-e0003-s00000000.dpt: is a directory, not a file; $ck/ckpt-e0002-s00000000.dpt" "$work/ck.err" \
   && [ "$(grep '^test accuracy' <<<"$from_dir")" = "$(grep '^test accuracy' <<<"$cnn")" ]
 then pass "eval of a checkpoint directory: newest intact checkpoint, its model, model.pt's accuracy"
 else fail "eval of a checkpoint directory"; echo "$from_dir"; cat "$work/ck.err"; fi
@@ -143,6 +144,28 @@ expect_error "show: first past the end" "good.h5: /test has 5 samples, --first 5
   "$work/bad" -- "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/run" --first 5
 expect_error "show: count 0" "--count" "$work/bad" -- \
   "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/run" --count 0
+mkfifo "$work/pipe.png"
+expect_error "show onto a FIFO" "$work/pipe.png: exists and is not a regular file" "" -- \
+  "$dptrain" show --data "$work/good.h5" --checkpoint "$work/run" --output "$work/pipe.png"
+[ -p "$work/pipe.png" ] || fail "show replaced a FIFO by a file"
+mkdir -p "$work/alldamaged"
+head -c 100 "$ck/ckpt-e0001-s00000000.dpt" > "$work/alldamaged/ckpt-e0001-s00000000.dpt"
+expect_error "eval: no intact checkpoint" \
+  "$work/alldamaged: no model.pt and no intact checkpoint (skipped damaged checkpoint(s): " \
+  "$work/evalbad" -- "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/alldamaged"
+# A model.pt whose code section LibTorch cannot parse: one line, not LibTorch's annotated dump.
+mkdir -p "$work/badcode"
+"$python" - "$work/run/model.pt" "$work/badcode/model.pt" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as good, zipfile.ZipFile(sys.argv[2], "w") as bad:
+    for info in good.infolist():
+        data = good.read(info.filename)
+        if "/code/__torch__/" in info.filename and info.filename.endswith(".py"):
+            data = data.replace(b"__parameters__", b"__p`rameters__", 1)
+        bad.writestr(info, data)
+PY
+expect_error "eval: a model.pt with damaged code" "$work/badcode/model.pt: damaged, or not a model file" \
+  "$work/evalbad" -- "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/badcode/model.pt"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

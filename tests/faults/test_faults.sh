@@ -215,14 +215,39 @@ mismatched_ranks() {
   fi
 }
 
-# A diverging run stops with the step where the loss stopped being finite.
+# The lines of a single process's log that are not dptrain's own: an MPI banner, a trace.
+foreign_lines() {  # LOG
+  grep -v -e '^dptrain: error: ' -e '^#' -e '^ *epoch' -e '^[a-z-]* *=' -e '^$' "$1"
+}
+
+# A diverging run stops with the step where the loss stopped being finite: one error line and
+# exit status 1, alone or on two ranks (which agree on it and leave together, without an
+# MPI_Abort).
 diverging_loss() {
-  "$dptrain" train --data "$work/data.h5" --epochs 3 --lr 1e30 --threads 1 > "$work/nan.log" 2>&1
-  local status=$?
-  if [ "$status" -ne 0 ] && grep -qE 'training diverged: loss is (nan|inf|-nan).* at epoch 1 step [0-9]+' "$work/nan.log"; then
-    ok "non-finite loss: $(grep -m1 -o 'training diverged.*' "$work/nan.log")"
+  local launch log status
+  for launch in "" "$mpiexec -n 2"; do
+    log=$work/nan${launch:+-mpi}.log
+    timeout 60 $launch "$dptrain" train --data "$work/data.h5" --epochs 3 --lr 1e30 --threads 1 \
+      --progress off > "$log" 2>&1
+    status=$?
+    if [ "$status" -eq 1 ] && [ "$(grep -c 'dptrain: error' "$log")" -eq 1 ] &&
+       grep -qE '^dptrain: error: (rank [01]: )?training diverged: loss is (nan|inf|-nan).* at epoch 1 step [0-9]+' "$log" &&
+       ! grep -q MPI_ABORT "$log" && { [ -n "$launch" ] || [ -z "$(foreign_lines "$log")" ]; } &&
+       [ "$(ranks_alive)" -eq 0 ]; then
+      ok "non-finite loss${launch:+ on 2 ranks}: $(grep -m1 -o 'training diverged.*' "$log")"
+    else
+      fail "non-finite loss${launch:+ on 2 ranks}: status $status"; tail -12 "$log"
+    fi
+  done
+  # One step per epoch: its loss is finite, the parameters it leaves are not.
+  "$dptrain" train --data "$work/data.h5" --epochs 3 --lr 1e30 --batch-size 4096 --threads 1 \
+    --progress off > "$work/nan-test.log" 2>&1
+  status=$?
+  if [ "$status" -eq 1 ] && grep -q '^dptrain: error: training diverged: test loss is .* after epoch 1 ' "$work/nan-test.log" &&
+     [ -z "$(foreign_lines "$work/nan-test.log")" ]; then
+    ok "non-finite parameters after the last step: $(grep -o 'training diverged.*' "$work/nan-test.log")"
   else
-    fail "non-finite loss: status $status"; tail -3 "$work/nan.log"
+    fail "non-finite parameters after the last step: status $status"; tail -5 "$work/nan-test.log"
   fi
 }
 

@@ -34,6 +34,17 @@ void write_h5(const std::string& path, const std::vector<hsize_t>& image_dims) {
   H5Fclose(f);
 }
 
+// An HDF5 file whose format_version attribute says `version`.
+void write_versioned_h5(const std::string& path, int version) {
+  hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t space = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(f, "format_version", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(a, H5T_NATIVE_INT, &version);
+  H5Aclose(a);
+  H5Sclose(space);
+  H5Fclose(f);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,6 +80,8 @@ int main(int argc, char** argv) {
   write_h5(dir + "/empty.h5", {});
   write_h5(dir + "/wrongshape.h5", {12, 784});
   write_h5(dir + "/trainonly.h5", {12, 28, 28});
+  write_h5(dir + "/notrain.h5", {0, 28, 28});
+  write_versioned_h5(dir + "/version99.h5", 99);
   std::ofstream(dir + "/text.h5") << "this is not HDF5\n";
   return 0;
 }

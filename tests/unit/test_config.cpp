@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "../support/error_of.h"
 #include "dptrain/config/config.h"
 #include "dptrain/error.h"
@@ -24,10 +26,28 @@ TEST(Config, ValidatesEachOption) {
   EXPECT_EQ(message(bad), "--batch-size must be at least 1 (got 0)");
   bad = c;
   bad.lr = -1;
-  EXPECT_EQ(message(bad), "--lr must be positive (got -1)");
+  EXPECT_EQ(message(bad), "--lr must be positive and finite (got -1)");
+  bad.lr = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(message(bad), "--lr must be positive and finite (got nan)");
   bad = c;
   bad.threads = 0;
-  EXPECT_EQ(message(bad), "--threads must be at least 1 (got 0)");
+  EXPECT_EQ(message(bad), "--threads must be from 1 to 1024 (got 0)");
+  bad.threads = 1025;
+  EXPECT_EQ(message(bad), "--threads must be from 1 to 1024 (got 1025)");
+  bad = c;
+  bad.epochs = 1000001;
+  EXPECT_EQ(message(bad), "--epochs must be from 1 to 1000000 (got 1000001)");
+  bad = c;
+  bad.warmup_epochs = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(message(bad), "--warmup-epochs must be from 0 to 1000000 (got inf)");
+  bad = c;
+  bad.bucket_mb = 1e-9;
+  EXPECT_EQ(message(bad), "--bucket-mb must be from 0.001 to 4096 (got 1e-09)");
+  bad = c;
+  bad.collective_timeout = 0.5;
+  EXPECT_EQ(message(bad), "--collective-timeout must be 0 (off) or at least 1 second (got 0.5)");
+  bad.collective_timeout = 0;
+  EXPECT_EQ(message(bad), "");
   bad = c;
   bad.data.clear();
   EXPECT_NE(message(bad).find("--data is required"), std::string::npos);

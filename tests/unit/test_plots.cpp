@@ -1,9 +1,13 @@
 // The pictures dptrain writes: they decode as PNG, have the layout's size, and show what they
 // claim (shaded cells, grey images, red frames on misclassified images) at known pixels.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 
+#include "../support/error_of.h"
 #include "../support/idx_files.h"
 #include "../support/png_file.h"
 #include "dptrain/data/atomic_file.h"
@@ -64,6 +68,35 @@ TEST(AtomicFile, FailedWriteKeepsTheOldFileAndNoTemporary) {
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(content, "old");
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
+}
+
+// Ctrl-C (or a scancel) while a long output is written: the process ends by that signal, as
+// it would have without dptrain's handler, and leaves neither the temporary nor the target.
+TEST(AtomicFileDeathTest, InterruptedWriteLeavesNoTemporary) {
+  const std::string dir = testing::scratch_dir("atomic-signal");
+  for (const int signal_number : {SIGINT, SIGTERM}) {
+    EXPECT_EXIT(replace_atomically(dir + "/data.h5",
+                                   [&](const std::string& temporary) {
+                                     std::ofstream(temporary) << "half of the file";
+                                     std::raise(signal_number);
+                                   }),
+                ::testing::KilledBySignal(signal_number), "");
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 0) << signal_number;
+  }
+}
+
+// A device or a directory in place of the output is refused, not replaced by a file.
+TEST(AtomicFile, RefusesToReplaceWhatIsNotARegularFile) {
+  const std::string dir = testing::scratch_dir("atomic-special");
+  ASSERT_EQ(mkfifo((dir + "/pipe").c_str(), 0600), 0);
+  std::filesystem::create_directory(dir + "/folder");
+  for (const std::string name : {"/pipe", "/folder"}) {
+    EXPECT_NE(testing::error_of([&] { write_text_atomically(dir + name, "text"); })
+                  .find(dir + name + ": exists and is not a regular file"),
+              std::string::npos);
+  }
+  EXPECT_TRUE(std::filesystem::is_fifo(dir + "/pipe"));
+  EXPECT_TRUE(std::filesystem::is_directory(dir + "/folder"));
 }
 
 TEST(ConfusionHeatmap, ShadesCellsByShareOfTheTrueClass) {

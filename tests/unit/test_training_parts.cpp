@@ -394,9 +394,8 @@ class CountingCommunicator : public SingleRankCommunicator {
   int agreements = 0;
 };
 
-// The steps after which RunControl decides anything but `proceed` over `steps` steps of
-// `step_time` each.
-// The job steps after which `control` decided to checkpoint, over job steps first..last.
+// The job steps after which `control` decided anything but `proceed`, over job steps
+// first..last of `step_time` each.
 std::vector<std::int64_t> decisions(RunControl& control, std::int64_t last,
                                     std::chrono::milliseconds step_time, std::int64_t first = 1) {
   std::vector<std::int64_t> at;
@@ -433,6 +432,15 @@ TEST(RunControl, StepCheckpointsFallOnTheirExactSteps) {
   RunControl control(comm, true, {CheckpointEvery::Unit::steps, 7.0});
   const auto at = decisions(control, 30, std::chrono::milliseconds(0));
   EXPECT_EQ(at, (std::vector<std::int64_t>{7, 14, 21, 28}));
+}
+
+// A rank whose loss diverged asks every rank to stop, at the next agreement, before anything
+// else that is due (here a checkpoint at every step).
+TEST(RunControl, ADivergedRankStopsEveryRankAtTheNextAgreement) {
+  CountingCommunicator comm;
+  RunControl control(comm, true, {CheckpointEvery::Unit::steps, 1.0});
+  EXPECT_EQ(control.after_step(1, true), StepDecision::fail);  // the first step is an agreement
+  EXPECT_EQ(comm.agreements, 1);
 }
 
 // A job stopped after 10 steps and resumed: its step checkpoints still fall on multiples of 7

@@ -36,6 +36,13 @@ struct TrainConfig {
   std::string out_dir;              // final model and effective configuration, empty for none
 };
 
+// Limits of the numeric options: beyond them a value is a typo, and it would overflow or
+// start thousands of threads rather than fail.
+constexpr int kMaxEpochs = 1000000;
+constexpr int kMaxThreads = 1024;
+constexpr double kMinBucketMb = 0.001;
+constexpr double kMaxBucketMb = 4096;
+
 // What --device, --backend, --cuda-graphs and --grad-dtype accept: the command lines
 // (train, bench allreduce) and validate() check the same lists.
 inline const std::vector<std::string> kDevices{"cpu", "cuda"};

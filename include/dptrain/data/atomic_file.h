@@ -9,11 +9,17 @@ namespace dptrain {
 
 // Calls `write` with a temporary path in the directory of `path` (".<name>.tmp.<pid>"), then
 // renames the temporary file onto `path`. If `write` throws, the temporary file is removed and
-// `path` is left as it was. Throws dptrain::Error naming `path` when its directory is missing.
+// `path` is left as it was, also when SIGINT, SIGTERM or SIGHUP end the process meanwhile.
+// Throws dptrain::Error naming `path` when its directory is missing or `path` exists and is not
+// a regular file (a device such as /dev/null, or a directory).
 void replace_atomically(const std::string& path,
                         const std::function<void(const std::string& temporary)>& write);
 
 // replace_atomically for text content.
 void write_text_atomically(const std::string& path, const std::string& text);
+
+// Creates the output directory `dir` given by `option` (e.g. "--out-dir") and its parents;
+// throws dptrain::Error naming both when it cannot.
+void create_output_directory(const std::string& option, const std::string& dir);
 
 }  // namespace dptrain

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "dptrain/metrics/metrics.h"
 
 namespace dptrain {
@@ -31,7 +33,9 @@ class JsonLinesReporter : public MetricsReporter {
   void summary(const RunSummary& s) override;
 
  private:
-  std::ofstream out_;
+  void write(const nlohmann::json& record);
+
+  std::ofstream out_;  // opened (and emptied) by the first record
   std::string path_;
 };
 

@@ -15,7 +15,8 @@
 
 namespace dptrain {
 
-enum class StepDecision { proceed = 0, checkpoint = 1, checkpoint_and_stop = 2 };
+// In increasing precedence: the ranks take the largest any of them wants.
+enum class StepDecision { proceed = 0, checkpoint = 1, checkpoint_and_stop = 2, fail = 3 };
 
 class RunControl {
  public:
@@ -30,7 +31,8 @@ class RunControl {
 
   // Collective: call after every step with the steps the job has run in all (the same on
   // every rank). Step-based checkpoints fall on their exact steps, also after a resume.
-  StepDecision after_step(std::int64_t steps_done);
+  // `failed`: this rank has failed (a diverged loss) and asks all to stop, at the next agreement.
+  StepDecision after_step(std::int64_t steps_done, bool failed = false);
 
   // Whether an epoch-based checkpoint is due after `epochs_done` epochs. Same on all ranks.
   bool checkpoint_due_after_epoch(int epochs_done) const;
@@ -39,7 +41,7 @@ class RunControl {
   void checkpoint_written();
 
  private:
-  StepDecision agree(std::int64_t steps_done);
+  StepDecision agree(std::int64_t steps_done, bool failed);
   StepDecision scheduled_by_steps(std::int64_t steps_done) const;
 
   Communicator& comm_;

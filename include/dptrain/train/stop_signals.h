@@ -1,5 +1,6 @@
-// SIGUSR1 and SIGTERM ask training to stop: Slurm sends USR1 before the time limit
-// (--signal=B:USR1@120, forwarded by the job script) and TERM on scancel or preemption.
+// SIGUSR1, SIGTERM and a first SIGINT ask training to stop: Slurm sends USR1 before the time
+// limit (--signal=B:USR1@120, forwarded by the job script) and TERM on scancel or preemption;
+// Ctrl-C sends INT (a second one ends the process at once).
 // The handler only sets a flag (repeats are harmless); the trainer looks at it between steps,
 // where all ranks agree, checkpoint the same step, and exit with kExitCheckpointed.
 #pragma once
@@ -7,7 +8,7 @@
 namespace dptrain {
 
 // Exit status of a run stopped by a signal after saving its checkpoint: "try again" in
-// sysexits.h terms (EX_TEMPFAIL). Job scripts requeue or resubmit on it.
+// sysexits.h terms (EX_TEMPFAIL). Job scripts say how to resubmit on it.
 constexpr int kExitCheckpointed = 75;
 
 void install_stop_signal_handlers();

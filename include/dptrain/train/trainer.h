@@ -79,7 +79,8 @@ class Trainer {
   void graph_step(const RawBatch& batch, double weight, double lr);
   bool graph_usable(std::int64_t local_samples, std::int64_t global_samples, double progress,
                     double lr) const;
-  // Reads the epoch's loss back from the device, fails on NaN or infinity; returns the sum.
+  // Reads the epoch's loss back from the device and returns the sum; NaN or infinity is noted
+  // in failure_.
   double checked_epoch_loss(int epoch, std::int64_t step);
 
   const TrainConfig config_;
@@ -106,6 +107,8 @@ class Trainer {
   std::string last_checkpoint_;
   TrainingPosition last_checkpoint_position_{-1, -1};
   torch::Tensor epoch_loss_;  // of the epoch so far, on the device
+  // This rank's first divergence (a non-finite loss), until the ranks agree to stop on it.
+  std::string failure_;
   std::int64_t loss_check_every_ = 1;  // steps between reading the loss back (a GPU waits then)
   // CUDA graph of a full step (null when not used) and its inputs, which outlive it.
   std::unique_ptr<StepGraph> graph_;
