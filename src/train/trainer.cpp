@@ -161,7 +161,8 @@ void Trainer::check_layouts(const CheckpointInfo& info, const std::string& path)
 }
 
 void Trainer::save_checkpoint() {
-  if (comm_.rank() == 0) {
+  // Not the parameters of a diverged step: --resume would start from them.
+  if (comm_.rank() == 0 && failure_.empty()) {
     CheckpointInfo info;
     info.position = position_;
     info.ranks = comm_.size();
