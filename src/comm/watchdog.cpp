@@ -1,8 +1,9 @@
 #include "dptrain/comm/watchdog.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
-#include <iostream>
 
 namespace dptrain {
 namespace {
@@ -81,7 +82,10 @@ void CollectiveWatchdog::watch() {
     if (waited < timeout_) continue;
     const std::string missing = laggards_(sequence_.load());
     if (missing.empty() && waited < timeout_ + kHeadStartForTheLateRanksNode) continue;
-    std::cerr << "dptrain: error: " << describe(what, waited, missing) << std::endl;
+    // One write: the other ranks' watchdogs may report at the same moment, and the launcher
+    // would interleave lines written in pieces.
+    const std::string line = "dptrain: error: " + describe(what, waited, missing) + "\n";
+    [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());
     abort_job_();
   }
 }

@@ -46,8 +46,10 @@ stuck_rank() {
     > "$work/stuck.log" 2>&1
   status=$?
   local took=$(( $(date +%s) - start ))
+  # (Each rank's report is one write: the launcher must not splice two reports into one line.)
   if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && grep -q 'not arrived: rank 1' "$work/stuck.log" &&
-     grep -q 'has waited' "$work/stuck.log" && [ "$(ranks_alive)" -eq 0 ]; then
+     grep -q '^dptrain: error: rank [02]: .* has waited' "$work/stuck.log" &&
+     ! grep -q 'error: .*dptrain: error' "$work/stuck.log" && [ "$(ranks_alive)" -eq 0 ]; then
     ok "stuck rank: $(grep -m1 'not arrived' "$work/stuck.log" | cut -c1-150)... (${took} s)"
   else
     fail "stuck rank: status $status after ${took} s"; tail -5 "$work/stuck.log"
