@@ -10,11 +10,15 @@
 #   BUILD_DIR=build-gpu DATA_FILE=/tmp/fashion-mnist.h5 scripts/bench-gpu.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+no_arguments_but_help "$0" "$@"
 
 EPOCHS=${EPOCHS:-5}                  # dptrain runs: the whole accuracy curve
 REFERENCE_EPOCHS=${REFERENCE_EPOCHS:-2}
+require_counts EPOCHS "$EPOCHS"
+require_counts REFERENCE_EPOCHS "$REFERENCE_EPOCHS"
 PYTHON=${PYTHON:-python3}
 results=$(results_folder "${RESULTS:-}")  # RESULTS=DIR: new or empty; keeps the run's files
+[ -n "${RESULTS:-}" ] || trap 'rm -rf "$results"' EXIT
 [ -f "$DATA_FILE" ] || "$BUILD_DIR/dptrain" convert --input "$FASHION_MNIST_IDX" --output "$DATA_FILE"
 torchvision_data "$results/torchvision"
 bench=$DPTRAIN_ROOT/scripts/bench
@@ -23,8 +27,8 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 dptrain_run() {  # NAME RANKS [OPTIONS...]
   local name=$1 ranks=$2; shift 2
   log "dptrain, $ranks rank(s) $*"
-  mpirun_local -n "$ranks" "$BUILD_DIR/dptrain" train --data "$DATA_FILE" --epochs "$EPOCHS" \
-    --progress off --metrics "$results/$name.jsonl" "$@" | grep -E '^(# dptrain|epoch|done)' || true
+  dptrain_train_logged "$results/$name.log" "$ranks" --data "$DATA_FILE" --epochs "$EPOCHS" \
+    --progress off --metrics "$results/$name.jsonl" "$@"
 }
 
 log "PyTorch quickstart on the GPU, $REFERENCE_EPOCHS epochs"

@@ -13,10 +13,14 @@
 # On a 16-core machine: RANKS="1 2 4 8 16" EXPECT_EFFICIENCY=0.75 EXPECT_VS_DDP=8 $0
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+no_arguments_but_help "$0" "$@"
 
 EPOCHS=${EPOCHS:-2}
 RANKS=${RANKS:-"1 2"}
 REPEATS=${REPEATS:-3}  # rounds of every run
+require_counts EPOCHS "$EPOCHS"
+require_counts RANKS "$RANKS"
+require_counts REPEATS "$REPEATS"
 PYTHON=${PYTHON:-/usr/bin/python3}  # Debian's interpreter, which has python3-torch
 # RESULTS=DIR (new or empty) keeps the run's files (metrics, PyTorch JSON lines) for a closer look.
 results=$(results_folder "${RESULTS:-}")
@@ -32,8 +36,8 @@ bench=$DPTRAIN_ROOT/scripts/bench
 dptrain_run() {  # NAME RANKS [OPTIONS...]
   local name=$1 ranks=$2; shift 2
   log "dptrain, $ranks ranks x 1 thread $*"
-  mpirun_local -n "$ranks" "$BUILD_DIR/dptrain" train --data "$DATA_FILE" --epochs "$EPOCHS" \
-    --threads 1 --metrics "$results/$name.jsonl" "$@" | grep -E '^(epoch|done)' || true
+  dptrain_train_logged "$results/$name.log" "$ranks" --data "$DATA_FILE" --epochs "$EPOCHS" \
+    --threads 1 --progress off --metrics "$results/$name.jsonl" "$@"
 }
 
 # How fast the ranks exchange gradients in this round: `dptrain bench allreduce` of the

@@ -23,13 +23,40 @@ SLURM_TEST_PACKAGES=(slurmctld slurmd slurm-client munge iproute2 util-linux
 
 log() { printf '[dptrain] %s\n' "$*" >&2; }
 
+# One error line and exit status 2, for settings a script cannot start with.
+usage_error() { echo "dptrain: error: $*" >&2; exit 2; }
+
+# For scripts that take their settings from the environment: --help prints the comment block
+# at the top of SCRIPT; any other argument is refused (a benchmark started by a mistyped
+# option would run for minutes before anything said so).
+no_arguments_but_help() {  # SCRIPT [ARGS...]
+  local script=$1
+  shift
+  case "${1:-}" in
+    "") return 0 ;;
+    -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$script"; exit 0 ;;
+    *) usage_error "$(basename "$script") takes no arguments, only environment variables (got '$1'; see --help)" ;;
+  esac
+}
+
+# Refuses NAME's VALUE unless every word of it is a whole number from 1 up.
+require_counts() {  # NAME VALUE
+  local word
+  [ -n "$2" ] || usage_error "$1 is empty"
+  for word in $2; do
+    [[ $word =~ ^[1-9][0-9]*$ ]] || usage_error "$1='$2': '$word' is not a whole number from 1 up"
+  done
+}
+
 # Fashion-MNIST in torchvision's layout (ROOT/FashionMNIST/raw/, uncompressed IDX files), for
 # the PyTorch references of the benchmarks.
 torchvision_data() {  # ROOT
   local raw=$1/FashionMNIST/raw f
   mkdir -p "$raw"
   for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
-    [ -f "$raw/$f" ] || gunzip -c "$FASHION_MNIST_IDX/$f.gz" > "$raw/$f"
+    [ -f "$FASHION_MNIST_IDX/$f.gz" ] || usage_error "$FASHION_MNIST_IDX/$f.gz: no such file (FASHION_MNIST_IDX)"
+    # Whole or not at all: a half-written file would be taken as the data next time.
+    [ -f "$raw/$f" ] || { gunzip -c "$FASHION_MNIST_IDX/$f.gz" > "$raw/$f.part" && mv "$raw/$f.part" "$raw/$f"; }
   done
 }
 
@@ -38,6 +65,9 @@ torchvision_data() {  # ROOT
 results_folder() {  # [DIR]
   if [ -z "${1:-}" ]; then
     mktemp -d
+  elif [ -e "$1" ] && [ ! -d "$1" ]; then
+    echo "dptrain: error: RESULTS=$1 is a file; give a new folder" >&2
+    return 1
   elif [ -n "$(ls -A "$1" 2>/dev/null)" ]; then
     echo "dptrain: error: RESULTS=$1 is not empty (it holds an earlier run's files); give a new folder" >&2
     return 1
@@ -89,6 +119,20 @@ mpirun_local() {
   fi
   export OMPI_MCA_rmaps_base_oversubscribe=1
   mpirun --bind-to none "$@"
+}
+
+# Runs `dptrain train` on RANKS ranks with its output in LOG, and shows its epoch lines; if it
+# fails, exits with its error line, naming the run.
+dptrain_train_logged() {  # LOG RANKS [TRAIN OPTIONS...]
+  local log=$1 ranks=$2
+  shift 2
+  if ! mpirun_local -n "$ranks" "$BUILD_DIR/dptrain" train "$@" > "$log" 2>&1; then
+    local error
+    error=$(grep -m1 '^dptrain: error: ' "$log" | sed 's/^dptrain: error: //')
+    echo "dptrain: error: $(basename "$log" .log) on $ranks rank(s) failed: ${error:-$(tail -n 1 "$log")}" >&2
+    exit 1
+  fi
+  grep -E '^(# dptrain|epoch|done)' "$log" || true
 }
 
 # Threads per rank that fill the machine's cores without oversubscribing them.

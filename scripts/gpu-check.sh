@@ -17,8 +17,25 @@
 # everything.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+case "${1:-}" in
+  -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  -*) usage_error "unknown option '$1' (see --help)" ;;
+esac
+[ $# -le 1 ] || usage_error "gpu-check.sh takes one OUT_DIR (got $#: $*)"
 
-out=$(mkdir -p "${1:-$DPTRAIN_ROOT/results/gpu-check}" && cd "${1:-$DPTRAIN_ROOT/results/gpu-check}" && pwd)
+# Every setting is checked before anything starts: device time is lent by the minute, and a
+# mistyped step would otherwise pass as "all steps passed" having run nothing.
+default_steps="probe unpack configure build gpu-tests gpu-bench cpu-scaling cpu-tests"
+[ "${CPU_SCALING:-1}" = 0 ] && default_steps=${default_steps/ cpu-scaling/}
+STEPS=${STEPS:-$default_steps}
+for name in $STEPS; do
+  [[ " $default_steps cpu-scaling " == *" $name "* ]] || usage_error "STEPS: unknown step '$name' (steps: $default_steps)"
+done
+BUDGET_S=${BUDGET_S:-0}  # 0: no limit
+[[ $BUDGET_S =~ ^[0-9]+$ ]] || usage_error "BUDGET_S='$BUDGET_S' is not a number of seconds"
+
+out=${1:-$DPTRAIN_ROOT/results/gpu-check}
+mkdir -p "$out" 2>/dev/null && out=$(cd "$out" && pwd) || usage_error "cannot create the output folder '$out'"
 work=$(mktemp -d)
 exec > >(tee "$out/gpu-check.log") 2>&1
 deps=$DPTRAIN_ROOT/.deps
@@ -29,11 +46,6 @@ export DPTRAIN_SKIP_INSTALL=1 BUILD_DIR PYTHON=${PYTHON:-python3}
 export FASHION_MNIST_IDX=$deps/fashion-mnist DATA_FILE=$work/fashion-mnist.h5
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 failed=()
-
-default_steps="probe unpack configure build gpu-tests gpu-bench cpu-scaling cpu-tests"
-[ "${CPU_SCALING:-1}" = 0 ] && default_steps=${default_steps/ cpu-scaling/}
-STEPS=${STEPS:-$default_steps}
-BUDGET_S=${BUDGET_S:-0}  # 0: no limit
 
 step() {  # NAME SECONDS COMMAND...: runs a step that takes about SECONDS, timed; a failure is remembered, not fatal
   local name=$1 needs=$2 start=$SECONDS

@@ -6,6 +6,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 RANKS=${RANKS:-2}
+require_counts RANKS "$RANKS"
+[[ $RANKS != *" "* ]] || usage_error "RANKS='$RANKS': one number of ranks"
 install_packages "${DPTRAIN_PACKAGES[@]}"
 build_dptrain
 convert_data

@@ -20,7 +20,7 @@ dptrain_fail() {
 dptrain_job_start() {
   [ -n "${SLURM_JOB_ID:-}" ] || dptrain_fail "not inside a Slurm job (submit with sbatch)"
   [ -n "${SCRATCH:-}" ] || dptrain_fail "SCRATCH is not set: jobs write their outputs there"
-  [ -x "$(dptrain_bin)" ] || dptrain_fail "$(dptrain_bin) missing: run dptrain_build on the login node"
+  [ -x "$(dptrain_bin)" ] || dptrain_fail "$(dptrain_bin) missing or not executable: run dptrain_build on the login node"
   [ -f "$DPTRAIN_DATA" ] || dptrain_fail "$DPTRAIN_DATA missing: run dptrain_convert on the login node"
   dptrain_load_modules
   export DPTRAIN_RUN_DIR=${DPTRAIN_RUN_DIR:-$DPTRAIN_RUNS/${SLURM_JOB_NAME}-${SLURM_JOB_ID}}
