@@ -15,36 +15,62 @@ import os
 import sys
 
 WIDTH, HEIGHT, DPI = 1100, 440, 100  # pixels of the PNG
+PLOTTED = ("train_loss", "test_loss", "test_accuracy")  # per epoch
 
 
 class InputError(Exception):
     pass
 
 
-def read_run(path):
-    """The epoch records of one metrics file, in epoch order, and its summary (or None)."""
+def read_lines(path):
     try:
         with open(path, encoding="utf-8") as f:
-            lines = f.readlines()
+            return f.readlines()
     except OSError as e:
         raise InputError(f"{path}: {e.strerror.lower()}")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a text file (not a dptrain metrics file?)")
+
+
+def parse_record(path, number, line):
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        raise InputError(f"{path}: line {number} is not JSON (not a dptrain metrics file?)")
+    if not isinstance(record, dict):
+        raise InputError(f"{path}: line {number} is not a JSON object "
+                         f"(not a dptrain metrics file?)")
+    return record
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_epoch(path, number, record):
+    """An epoch record with numbers where the plot needs them: a string would be drawn as a
+    category and a null would stop matplotlib, neither with a word about the file."""
+    missing = [k for k in PLOTTED if k not in record]
+    if missing:
+        raise InputError(f"{path}: line {number} lacks {', '.join(missing)}")
+    wrong = [f"{k} is {json.dumps(record[k])}" for k in ("epoch",) + PLOTTED
+             if not is_number(record[k])]
+    if wrong:
+        raise InputError(f"{path}: line {number}: {', '.join(wrong)}, not a number")
+    return record
+
+
+def read_run(path):
+    """The epoch records of one metrics file, in epoch order, and its summary (or None)."""
     epochs, summary = [], None
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(read_lines(path), 1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            raise InputError(f"{path}: line {number} is not JSON (not a dptrain metrics file?)")
+        record = parse_record(path, number, line)
         if record.get("summary"):
             summary = record
         elif "epoch" in record:
-            missing = [k for k in ("train_loss", "test_loss", "test_accuracy") if k not in record]
-            if missing:
-                raise InputError(f"{path}: line {number} lacks {', '.join(missing)}")
-            epochs.append(record)
+            epochs.append(check_epoch(path, number, record))
     if not epochs:
         raise InputError(f"{path}: no epoch records (write them with `dptrain train --metrics`)")
     return sorted(epochs, key=lambda r: r["epoch"]), summary
@@ -57,10 +83,20 @@ def default_label(path, summary):
     return label
 
 
-def plot(runs, output, title):
-    import matplotlib
+def import_pyplot():
+    """matplotlib's pyplot, imported only when drawing so that input errors come first."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise InputError(f"matplotlib is missing in {sys.executable}: run with /usr/bin/python3 "
+                         f"(Debian's python3-matplotlib) or install matplotlib")
     matplotlib.use("Agg")  # no display on login and compute nodes
     import matplotlib.pyplot as plt
+    return plt
+
+
+def plot(runs, output, title):
+    plt = import_pyplot()
 
     fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     for (label, epochs), colour in zip(runs, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 10):
@@ -80,15 +116,26 @@ def plot(runs, output, title):
     save_atomically(fig, output)
 
 
-def save_atomically(fig, output):
-    """A complete PNG or none: a notebook polling the file never reads half of one."""
+def check_output(output):
+    """Refuses an --output that cannot become a PNG file, before any work is done."""
+    if not output:
+        raise InputError("--output is empty (a PNG file name expected)")
+    if output.endswith(os.sep) or os.path.isdir(output):
+        raise InputError(f"--output {output}: is a directory (a PNG file name expected)")
     directory = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(directory):
         raise InputError(f"{output}: directory {directory} does not exist")
+
+
+def save_atomically(fig, output):
+    """A complete PNG or none: a notebook polling the file never reads half of one."""
+    directory = os.path.dirname(os.path.abspath(output))
     temporary = os.path.join(directory, f".{os.path.basename(output)}.tmp.{os.getpid()}")
     try:
         fig.savefig(temporary, dpi=DPI, format="png")
         os.replace(temporary, output)
+    except OSError as e:
+        raise InputError(f"{output}: cannot write it ({(e.strerror or str(e)).lower()})")
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -103,6 +150,7 @@ def main():
     parser.add_argument("--title", default="", help="title above both plots")
     args = parser.parse_args()
     try:
+        check_output(args.output)
         if args.label and len(args.label) != len(args.metrics):
             raise InputError(f"{len(args.label)} --label for {len(args.metrics)} metrics files")
         runs = []

@@ -2,19 +2,56 @@
 model.md, model.json and model.png next to the study's other outputs."""
 
 import json
+import math
 from pathlib import Path
 
 import fit
-import plots
 import predict
+from files import StudyError
 from tables import series_rows
 
 NODE_COUNTS = [1, 2, 4, 8, 16, 32, 64]
 
+# The assumptions file's figures the model needs; each is {"value": number, "source": text}.
+ASSUMED = ["cores_per_node", "network_latency_s", "network_bandwidth_bytes_per_s",
+           "node_memory_bandwidth_bytes_per_s", "core_speed_vs_measured",
+           "serial_fraction_if_unmeasured", "dataset_samples"]
+WHOLE_NUMBERS = {"cores_per_node", "dataset_samples"}
+
 
 def load_assumptions(path):
-    data = json.loads(Path(path).read_text())
-    return {k: v for k, v in data.items() if isinstance(v, dict)}, data.get("machine", "")
+    """({name: {"value", "source"}}, machine name), checked before the report writes anything."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except OSError as e:
+        raise StudyError(f"--assumptions {path}: {e.strerror.lower()}") from e
+    except (ValueError, UnicodeDecodeError) as e:
+        raise StudyError(f"--assumptions {path}: not JSON ({e})") from e
+    if not isinstance(data, dict):
+        raise StudyError(f"--assumptions {path}: not a JSON object")
+    figures = {k: v for k, v in data.items() if isinstance(v, dict)}
+    for key in ASSUMED:
+        if key not in figures:
+            raise StudyError(f"--assumptions {path}: {key} is missing")
+    for key, item in figures.items():
+        check_assumption(path, key, item)
+    return figures, str(data.get("machine", ""))
+
+
+def check_assumption(path, key, item):
+    """A figure the model can compute with, and where it comes from (model.md shows both)."""
+    where = f"--assumptions {path}: {key}"
+    value = item.get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise StudyError(f"{where}: value is missing or not a number")
+    if key == "serial_fraction_if_unmeasured" and not 0 <= value <= 1:
+        raise StudyError(f"{where}: value must be between 0 and 1")
+    if key != "serial_fraction_if_unmeasured" and value <= 0:
+        raise StudyError(f"{where}: value must be positive")
+    if key in WHOLE_NUMBERS and value != int(value):
+        raise StudyError(f"{where}: value must be a whole number")
+    if not isinstance(item.get("source"), str):
+        raise StudyError(f"{where}: source (where the value comes from) is missing")
 
 
 def workload_from(rows, model, batch, assumptions):
@@ -77,9 +114,11 @@ def inputs_table(w, compute, thread_measured, network, a):
     return "\n".join(lines)
 
 
-def write_model(study_dir, rows, model, batch, assumptions_path):
-    study = Path(study_dir)
-    a, machine_name = load_assumptions(assumptions_path)
+def write_model(report_files, rows, model, batch, assumptions):
+    """Adds model.png, model.json and model.md to the report; returns the summary."""
+    import plots  # only here: planning and submitting work without matplotlib
+
+    a, machine_name = assumptions
     # Communication costs come from every model's runs (more gradient sizes); the rest from
     # the workload's own.
     w, compute, thread_measured = workload_from(rows, model, batch, a)
@@ -98,13 +137,13 @@ def write_model(study_dir, rows, model, batch, assumptions_path):
     plots.model_plot({label: trillium_rows,
                       f"this machine's network, {here_layout[0]} x {here_layout[1]}": here_rows},
                      {"strong": series_rows(rows, "strong"), "weak": series_rows(rows, "weak")},
-                     study / "model.png")
+                     report_files.temporary("model.png"))
     summary = {"model": model, "batch_per_rank": batch, "recommended_layout": [ranks, threads],
                "weak_efficiency_16_nodes": at16["weak_efficiency"],
                "strong_scaling_pays_up_to_nodes": paying, "strong_scaling_slower_from": slower,
                "trillium": trillium_rows, "this_machine": here_rows,
                "workload": vars(w), "network_measured": network}
-    (study / "model.json").write_text(json.dumps(summary, indent=1) + "\n")
+    report_files.write_text("model.json", json.dumps(summary, indent=1) + "\n")
     text = [f"## Scaling model: {model}, batch {batch} per rank", "",
             f"Recommended layout on {machine_name}: **{ranks} ranks x {threads} threads per node**"
             f" (highest predicted throughput per node at 16 nodes). Predicted weak-scaling "
@@ -116,5 +155,5 @@ def write_model(study_dir, rows, model, batch, assumptions_path):
             f"### Predicted, this machine ({here_layout[0]} x {here_layout[1]} per node)", "",
             prediction_table(here_rows), "", "### Inputs", "",
             inputs_table(w, compute, thread_measured, network, a), ""]
-    (study / "model.md").write_text("\n".join(text))
+    report_files.write_text("model.md", "\n".join(text))
     return summary

@@ -2,8 +2,11 @@
 batch per rank) over node counts, and rank x thread layouts within one node."""
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+
+import files
+from files import StudyError
 
 
 @dataclass
@@ -26,27 +29,20 @@ class Run:
         return self.ranks * self.batch_per_rank
 
 
-def parse_layout(text):
-    """'24x8' -> (24, 8): ranks per node x threads per rank."""
-    ranks, _, threads = text.lower().partition("x")
-    layout = (int(ranks), int(threads or 1))
-    if min(layout) < 1:
-        raise ValueError(f"layout {text!r}: ranks and threads must be positive")
-    return layout
-
-
 def plan_study(nodes, layouts, global_batch, batch_per_rank, models, epochs, cores_per_node):
     """Runs keyed by their configuration: a run that belongs to several series is made once.
     Every model gets the same series; the first is the study's workload, the others give the
     scaling model more gradient sizes to fit communication costs to."""
     for ranks, threads in layouts:
         if ranks * threads > cores_per_node:
-            raise ValueError(f"layout {ranks}x{threads} needs more than {cores_per_node} cores")
+            raise StudyError(f"--layouts {ranks}x{threads} needs {ranks * threads} cores, "
+                             f"more than --cores-per-node {cores_per_node}")
     runs = {}
 
     def add(series, n, ranks, threads, batch):
         if batch < 1:
-            raise ValueError(f"global batch {global_batch} is smaller than {n * ranks} ranks")
+            raise StudyError(f"--global-batch {global_batch} is smaller than the {n * ranks} "
+                             f"ranks of {n} node(s) of {ranks} (at least one sample per rank)")
         run_id = f"{model}-n{n}-{ranks}x{threads}-b{batch}"
         run = runs.setdefault(run_id, Run(run_id, n, ranks, threads, batch, model, epochs))
         if series not in run.series:
@@ -63,14 +59,64 @@ def plan_study(nodes, layouts, global_batch, batch_per_rank, models, epochs, cor
     return list(runs.values())
 
 
+def prepare_study(study_dir):
+    """Creates the study's directory, or says why it cannot be one."""
+    study = Path(study_dir)
+    if study.exists() and not study.is_dir():
+        raise StudyError(f"--study {study_dir}: not a directory")
+    try:
+        study.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StudyError(f"--study {study_dir}: cannot create it ({e.strerror.lower()})") from e
+    return study
+
+
 def save_plan(study_dir, runs, train_args):
-    path = Path(study_dir) / "plan.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"train_args": train_args,
-                                "runs": [asdict(r) for r in runs]}, indent=1) + "\n")
+    path = prepare_study(study_dir) / "plan.json"
+    files.write_text(path, json.dumps({"train_args": train_args,
+                                       "runs": [asdict(r) for r in runs]}, indent=1) + "\n")
     return path
 
 
 def load_plan(study_dir):
-    data = json.loads((Path(study_dir) / "plan.json").read_text())
-    return [Run(**r) for r in data["runs"]], data.get("train_args", "")
+    """The planned runs and the extra `dptrain train` options, or one line saying why not."""
+    path = Path(study_dir) / "plan.json"
+    if not path.exists():
+        raise StudyError(f"{path}: no plan there (run `scaling-study.sh plan --study "
+                         f"{study_dir}` first)")
+    if not path.is_file():
+        raise StudyError(f"{path}: not a file")
+    try:
+        data = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise StudyError(f"{path}: not a plan written by scaling-study.sh ({e})") from e
+    return runs_of(data, path), train_args_of(data, path)
+
+
+def runs_of(data, path):
+    runs = data.get("runs") if isinstance(data, dict) else None
+    if not isinstance(runs, list) or not runs:
+        raise StudyError(f"{path}: not a plan written by scaling-study.sh (no list of runs)")
+    return [run_of(entry, path, i) for i, entry in enumerate(runs, 1)]
+
+
+def run_of(entry, path, number):
+    """One planned run, checked: a hand-edited plan should fail here, not half-way through."""
+    names = {f.name for f in fields(Run)}
+    if not isinstance(entry, dict) or set(entry) != names:
+        raise StudyError(f"{path}: run {number} is not a planned run (keys {sorted(names)} "
+                         f"expected)")
+    counts = ("nodes", "ranks_per_node", "threads", "batch_per_rank", "epochs")
+    if any(type(entry[k]) is not int or entry[k] < 1 for k in counts):
+        raise StudyError(f"{path}: run {number}: {', '.join(counts)} must be positive integers")
+    if not isinstance(entry["id"], str) or not isinstance(entry["model"], str) \
+            or not isinstance(entry["series"], list):
+        raise StudyError(f"{path}: run {number}: id, model and series have the wrong types")
+    return Run(**entry)
+
+
+def train_args_of(data, path):
+    extra = data.get("train_args", "")
+    if not isinstance(extra, str):
+        raise StudyError(f"{path}: train_args is not a string")
+    return extra

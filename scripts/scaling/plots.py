@@ -34,7 +34,7 @@ def measured_plot(rows, title, path):
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, format="png")  # path may be a temporary name
     plt.close(fig)
 
 
@@ -66,5 +66,5 @@ def model_plot(curves, measured, path):
         node_axis(ax, all_nodes)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, format="png")  # path may be a temporary name
     plt.close(fig)
