@@ -132,7 +132,7 @@ dptrain_train_logged() {  # LOG RANKS [TRAIN OPTIONS...]
     echo "dptrain: error: $(basename "$log" .log) on $ranks rank(s) failed: ${error:-$(tail -n 1 "$log")}" >&2
     exit 1
   fi
-  grep -E '^(# dptrain|epoch|done)' "$log" || true
+  grep -E '^(# dptrain|epoch [0-9]|done)' "$log" || true
 }
 
 # Threads per rank that fill the machine's cores without oversubscribing them.
