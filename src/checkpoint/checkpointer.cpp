@@ -76,9 +76,7 @@ CheckpointInfo info_from_header(const std::string& header, const std::string& pa
     }
     info.job_steps = count_in(j.value("job_steps", nlohmann::json(0)), kMaxCount);
     return info;
-  } catch (const Error& e) {
-    throw Error(path + ": checkpoint header is not what dptrain writes (" + e.what() + ")");
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const std::exception& e) {  // count_in's Error, or a JSON parse or type error
     throw Error(path + ": checkpoint header is not what dptrain writes (" + e.what() + ")");
   }
 }

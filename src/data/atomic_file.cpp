@@ -93,6 +93,13 @@ void write_text_atomically(const std::string& path, const std::string& text) {
   });
 }
 
+void check_writable(const std::string& path, const std::string& what) {
+  const bool existed = fs::exists(path);
+  if (!std::ofstream(path, std::ios::app)) throw Error(path + ": cannot open " + what + " for writing");
+  std::error_code ignored;
+  if (!existed) fs::remove(path, ignored);
+}
+
 void create_output_directory(const std::string& option, const std::string& dir) {
   std::error_code error;
   fs::create_directories(dir, error);

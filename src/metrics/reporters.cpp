@@ -3,9 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <filesystem>
-#include <system_error>
 
+#include "dptrain/data/atomic_file.h"
 #include "dptrain/error.h"
 
 namespace dptrain {
@@ -64,10 +63,7 @@ void ConsoleReporter::summary(const RunSummary& s) {
 JsonLinesReporter::JsonLinesReporter(const std::string& path) : path_(path) {
   // A path that cannot be written fails now, before training; the file itself is emptied only
   // by the first record, so a run that fails before one leaves an earlier run's metrics alone.
-  const bool existed = std::filesystem::exists(path);
-  if (!std::ofstream(path, std::ios::app)) throw Error(path + ": cannot open metrics file for writing");
-  std::error_code ignored;
-  if (!existed) std::filesystem::remove(path, ignored);
+  check_writable(path, "metrics file");
 }
 
 void JsonLinesReporter::write(const nlohmann::json& record) {

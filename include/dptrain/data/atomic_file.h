@@ -18,6 +18,11 @@ void replace_atomically(const std::string& path,
 // replace_atomically for text content.
 void write_text_atomically(const std::string& path, const std::string& text);
 
+// Throws dptrain::Error "<path>: cannot open <what> for writing" unless `path` can be written:
+// an output that will be written later (after training, after a benchmark) fails before the
+// work. Leaves an existing file as it is and creates none.
+void check_writable(const std::string& path, const std::string& what);
+
 // Creates the output directory `dir` given by `option` (e.g. "--out-dir") and its parents;
 // throws dptrain::Error naming both when it cannot.
 void create_output_directory(const std::string& option, const std::string& dir);
