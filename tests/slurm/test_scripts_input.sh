@@ -55,70 +55,50 @@ export PATH=$work/bin:$PATH
 
 error_line='^(scaling-study|scaling-study\.sh|plot-training|plot-training\.py): error: '
 
-# expect_refusal NAME PATTERN UNWANTED -- COMMAND...: a non-zero exit, one error line matching
-# PATTERN, no traceback, UNWANTED (if given) absent and no temporary file anywhere in $work.
-expect_refusal() {
-  local name=$1 pattern=$2 unwanted=$3; shift 4
-  local out status lines
-  out=$(timeout 60 "$@" 2>&1); status=$?
-  lines=$(grep -cE "$error_line" <<<"$out")
-  if [ "$status" -eq 0 ] || [ "$status" -eq 124 ]; then
-    fail "$name: exit status $status"; echo "$out" | head -20; return
-  fi
-  if grep -q Traceback <<<"$out"; then fail "$name: traceback"; echo "$out" | tail -5; return; fi
-  if [ "$lines" -ne 1 ]; then fail "$name: $lines error lines"; echo "$out" | head -20; return; fi
-  if ! grep -E "$error_line" <<<"$out" | grep -q -- "$pattern"; then
-    fail "$name: error line does not match '$pattern'"; echo "$out" | tail -3; return
-  fi
-  if [ -n "$unwanted" ] && [ -e "$unwanted" ]; then fail "$name: left $unwanted behind"; return; fi
-  if [ -n "$(find "$work" -name '.*.tmp.*')" ]; then fail "$name: left a temporary file"; return; fi
-  pass "$name -> $(grep -E "$error_line" <<<"$out")"
-}
-
 # --- scaling-study.sh plan: bad arguments --------------------------------------------------
 s=$work/plan-study
 plan=("$study_tool" plan --study "$s")
-expect_refusal "--nodes 1,x" "--nodes" "$s" -- "${plan[@]}" --nodes 1,x
-expect_refusal "--nodes ''" "--nodes" "$s" -- "${plan[@]}" --nodes ''
-expect_refusal "--nodes 1,,2" "empty item" "$s" -- "${plan[@]}" --nodes 1,,2
-expect_refusal "--nodes 1.5" "not a whole number" "$s" -- "${plan[@]}" --nodes 1.5
-expect_refusal "--nodes 0" "at least 1" "$s" -- "${plan[@]}" --nodes 0
+expect_error "--nodes 1,x" "--nodes" "$s" -- "${plan[@]}" --nodes 1,x
+expect_error "--nodes ''" "--nodes" "$s" -- "${plan[@]}" --nodes ''
+expect_error "--nodes 1,,2" "empty item" "$s" -- "${plan[@]}" --nodes 1,,2
+expect_error "--nodes 1.5" "not a whole number" "$s" -- "${plan[@]}" --nodes 1.5
+expect_error "--nodes 0" "at least 1" "$s" -- "${plan[@]}" --nodes 0
 for layout in x8 24x8x2 24x8, 24x; do
-  expect_refusal "--layouts $layout" "--layouts" "$s" -- "${plan[@]}" --layouts "$layout"
+  expect_error "--layouts $layout" "--layouts" "$s" -- "${plan[@]}" --layouts "$layout"
 done
-expect_refusal "--layouts 300x1" "more than --cores-per-node 192" "$s" -- \
+expect_error "--layouts 300x1" "more than --cores-per-node 192" "$s" -- \
   "${plan[@]}" --layouts 300x1 --cores-per-node 192
 for option in --cores-per-node --global-batch --batch-per-rank --epochs; do
-  expect_refusal "$option 0" "argument $option: '0' must be at least 1" "$s" -- "${plan[@]}" "$option" 0
+  expect_error "$option 0" "argument $option: '0' must be at least 1" "$s" -- "${plan[@]}" "$option" 0
 done
-expect_refusal "--global-batch below the ranks" "--global-batch 10 is smaller" "$s" -- \
+expect_error "--global-batch below the ranks" "--global-batch 10 is smaller" "$s" -- \
   "${plan[@]}" --global-batch 10
-expect_refusal "--model ''" "--model" "$s" -- "${plan[@]}" --model ''
-expect_refusal "--model small-cnn," "empty item" "$s" -- "${plan[@]}" --model small-cnn,
-expect_refusal "--model unknown" "unknown model resnet (known: quickstart-mlp" "$s" -- \
+expect_error "--model ''" "--model" "$s" -- "${plan[@]}" --model ''
+expect_error "--model small-cnn," "empty item" "$s" -- "${plan[@]}" --model small-cnn,
+expect_error "--model unknown" "unknown model resnet (known: quickstart-mlp" "$s" -- \
   "${plan[@]}" --model resnet
-expect_refusal "--study ''" "--study" "" -- "$study_tool" plan --study ''
+expect_error "--study ''" "--study" "" -- "$study_tool" plan --study ''
 touch "$work/a-file"
-expect_refusal "--study a file" "a-file: not a directory" "" -- \
+expect_error "--study a file" "a-file: not a directory" "" -- \
   "$study_tool" plan --study "$work/a-file"
-expect_refusal "--study unwritable" "cannot create it" "" -- \
+expect_error "--study unwritable" "cannot create it" "" -- \
   "$study_tool" plan --study /sys/dptrain-study
-expect_refusal "submit without a plan" "nope/plan.json: no plan there" "$work/nope" -- \
+expect_error "submit without a plan" "nope/plan.json: no plan there" "$work/nope" -- \
   "$study_tool" submit --study "$work/nope"
-expect_refusal "report without a plan" "nope/plan.json: no plan there" "$work/nope" -- \
+expect_error "report without a plan" "nope/plan.json: no plan there" "$work/nope" -- \
   "$study_tool" report --study "$work/nope"
 mkdir -p "$work/corrupt" && printf '{"runs": [' > "$work/corrupt/plan.json"
-expect_refusal "corrupt plan.json" "corrupt/plan.json: not a plan" "$work/corrupt/runs" -- \
+expect_error "corrupt plan.json" "corrupt/plan.json: not a plan" "$work/corrupt/runs" -- \
   "$study_tool" submit --study "$work/corrupt"
 printf '{"runs": [{"id": "x"}]}' > "$work/corrupt/plan.json"
-expect_refusal "plan.json with a bad run" "run 1 is not a planned run" "$work/corrupt/runs" -- \
+expect_error "plan.json with a bad run" "run 1 is not a planned run" "$work/corrupt/runs" -- \
   "$study_tool" report --study "$work/corrupt"
 
 # Planning and --help need no matplotlib.
 if out=$(DPTRAIN_PYTHON=python-without-matplotlib "$study_tool" --help 2>&1) \
    && out=$(DPTRAIN_PYTHON=python-without-matplotlib "$study_tool" plan --study "$work/nompl" 2>&1)
 then pass "--help and plan without matplotlib"; else fail "--help or plan without matplotlib"; echo "$out"; fi
-expect_refusal "report without matplotlib" "install matplotlib" "$work/nompl/runs.csv" -- \
+expect_error "report without matplotlib" "install matplotlib" "$work/nompl/runs.csv" -- \
   env DPTRAIN_PYTHON=python-without-matplotlib "$study_tool" report --study "$work/nompl"
 
 # --- submit: sbatch refuses the third job --------------------------------------------------
@@ -126,7 +106,7 @@ s=$work/submit-study
 "$study_tool" plan --study "$s" --nodes 1,2 --layouts 1x1,2x1 --cores-per-node 2 \
   --global-batch 128 --model quickstart-mlp >/dev/null
 echo 2 > "$work/fake/sbatch-accepts" && : > "$work/fake/sbatch-calls"
-expect_refusal "sbatch refuses a job" "sbatch failed (exit 1): sbatch: error: QOSMaxSubmitJobPerUserLimit" "" -- \
+expect_error "sbatch refuses a job" "sbatch failed (exit 1): sbatch: error: QOSMaxSubmitJobPerUserLimit" "" -- \
   "$study_tool" submit --study "$s"
 if [ "$("$python" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$s/jobs.json" 2>&1)" = 2 ]
 then pass "jobs.json keeps the 2 jobs submitted before the refusal"
@@ -141,7 +121,7 @@ else fail "second submit"; echo "$out"; cat "$work/fake/sbatch-calls"; fi
 
 # --- squeue failing: a few tries, then one line; a passing failure is waited out ------------
 echo 100 > "$work/fake/squeue-fails"
-expect_refusal "squeue keeps failing" "squeue failed .*Unable to contact slurm controller" "" -- \
+expect_error "squeue keeps failing" "squeue failed .*Unable to contact slurm controller" "" -- \
   "$study_tool" submit --study "$s" --wait
 echo 2 > "$work/fake/squeue-fails"
 if out=$("$study_tool" submit --study "$s" --wait 2>&1)
@@ -151,7 +131,7 @@ then pass "squeue failing twice is waited out"; else fail "squeue failing twice"
 s=$work/local-study
 "$study_tool" plan --study "$s" --nodes 1 --layouts 1x1 --cores-per-node 2 --global-batch 128 \
   --model quickstart-mlp >/dev/null
-expect_refusal "a local run fails" "mpirun failed (exit 1): dptrain: error: /nowhere/data.h5: no such file" \
+expect_error "a local run fails" "mpirun failed (exit 1): dptrain: error: /nowhere/data.h5: no such file" \
   "$s/jobs.json" -- "$study_tool" submit --study "$s" --launcher mpirun
 
 # --- report: damaged runs are left out, bad assumptions leave the outputs alone -------------
@@ -210,7 +190,7 @@ if "$python" -c 'import matplotlib' 2>/dev/null; then
   s=$work/none-usable
   fake_study "$s"
   for m in "$s"/runs/*/metrics.jsonl; do sed -i '$d' "$m"; done
-  expect_refusal "report with no usable run" "no run has usable metrics" "$s/runs.csv" -- \
+  expect_error "report with no usable run" "no run has usable metrics" "$s/runs.csv" -- \
     "$study_tool" report --study "$s"
 
   # Bad assumptions: refused before anything is written, so the earlier report stays whole.
@@ -220,9 +200,9 @@ if "$python" -c 'import matplotlib' 2>/dev/null; then
   before=$(cd "$s" && md5sum $outputs 2>&1)
   sed 's/"network_latency_s"/"latency"/' "$source_dir/scripts/scaling/trillium.json" > "$work/no-key.json"
   write_metrics "$s/runs/quickstart-mlp-n1-2x1-b64/metrics.jsonl" 2 32  # a changed run
-  expect_refusal "--assumptions missing" "--assumptions $work/none.json: no such file" "" -- \
+  expect_error "--assumptions missing" "--assumptions $work/none.json: no such file" "" -- \
     "$study_tool" report --study "$s" --assumptions "$work/none.json"
-  expect_refusal "--assumptions without a key" "network_latency_s is missing" "" -- \
+  expect_error "--assumptions without a key" "network_latency_s is missing" "" -- \
     "$study_tool" report --study "$s" --assumptions "$work/no-key.json"
   if [ "$(cd "$s" && md5sum $outputs 2>&1)" = "$before" ]
   then pass "the earlier report is untouched"; else fail "the earlier report changed"; fi
@@ -234,14 +214,14 @@ fi
 good=$work/good.jsonl
 write_metrics "$good" 1 64
 plot_training=("$python" "$plot")
-expect_refusal "--output ''" "--output is empty" "" -- "${plot_training[@]}" "$good" --output ''
+expect_error "--output ''" "--output is empty" "" -- "${plot_training[@]}" "$good" --output ''
 mkdir -p "$work/pictures"
-expect_refusal "--output a directory" "is a directory" "" -- "${plot_training[@]}" "$good" --output "$work/pictures"
-expect_refusal "--output ending in /" "is a directory" "$work/new" -- "${plot_training[@]}" "$good" --output "$work/new/"
-expect_refusal "--output unwritable" "cannot write it" "" -- "${plot_training[@]}" "$good" --output /sys/dptrain-test.png
+expect_error "--output a directory" "is a directory" "" -- "${plot_training[@]}" "$good" --output "$work/pictures"
+expect_error "--output ending in /" "is a directory" "$work/new" -- "${plot_training[@]}" "$good" --output "$work/new/"
+expect_error "--output unwritable" "cannot write it" "" -- "${plot_training[@]}" "$good" --output /sys/dptrain-test.png
 bad_line() {  # bad_line NAME PATTERN LINE: a metrics file whose second epoch is LINE
   head -n 1 "$good" > "$work/bad.jsonl" && echo "$3" >> "$work/bad.jsonl"
-  expect_refusal "plot-training: $1" "$2" "$work/bad.png" -- \
+  expect_error "plot-training: $1" "$2" "$work/bad.png" -- \
     "${plot_training[@]}" "$work/bad.jsonl" --output "$work/bad.png"
 }
 bad_line "a line that is not an object" "bad.jsonl: line 2 is not a JSON object" '[1, 2]'
@@ -253,7 +233,7 @@ bad_line '"test_accuracy":"a"' 'bad.jsonl: line 2: test_accuracy is "a"' \
   '{"epoch":2,"train_loss":1,"test_loss":1,"test_accuracy":"a"}'
 bad_line '"train_loss":"a"' 'bad.jsonl: line 2: train_loss is "a"' \
   '{"epoch":2,"train_loss":"a","test_loss":1,"test_accuracy":0.5}'
-expect_refusal "plot-training without matplotlib" "/usr/bin/python3.*install matplotlib" "$work/bad.png" -- \
+expect_error "plot-training without matplotlib" "/usr/bin/python3.*install matplotlib" "$work/bad.png" -- \
   python-without-matplotlib "$plot" "$good" --output "$work/bad.png"
 
 echo "$passed passed, $failed failed"

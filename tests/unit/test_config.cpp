@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "../support/error_of.h"
 #include "dptrain/config/config.h"
@@ -9,48 +13,42 @@
 namespace dptrain {
 namespace {
 
-TEST(Config, ValidatesEachOption) {
+// The message validate() gives for `c` changed by `change`, empty if it accepts it.
+std::string message_for(const std::function<void(TrainConfig&)>& change) {
   TrainConfig c;
   c.data = "x.h5";
-  EXPECT_NO_THROW(validate(c));
-  auto message = [](TrainConfig bad) {
-    try {
-      validate(bad);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
+  change(c);
+  try {
+    validate(c);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, ValidatesEachOption) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  constexpr double kInfinity = std::numeric_limits<double>::infinity();
+  const std::vector<std::pair<std::function<void(TrainConfig&)>, std::string>> cases = {
+      {[](TrainConfig&) {}, ""},
+      {[](TrainConfig& c) { c.batch_size = 0; }, "--batch-size must be at least 1 (got 0)"},
+      {[](TrainConfig& c) { c.lr = -1; }, "--lr must be positive and finite (got -1)"},
+      {[&](TrainConfig& c) { c.lr = kNaN; }, "--lr must be positive and finite (got nan)"},
+      {[](TrainConfig& c) { c.threads = 0; }, "--threads must be from 1 to 1024 (got 0)"},
+      {[](TrainConfig& c) { c.threads = 1025; }, "--threads must be from 1 to 1024 (got 1025)"},
+      {[](TrainConfig& c) { c.epochs = 1000001; }, "--epochs must be from 1 to 1000000 (got 1000001)"},
+      {[&](TrainConfig& c) { c.warmup_epochs = kInfinity; },
+       "--warmup-epochs must be from 0 to 1000000 (got inf)"},
+      {[](TrainConfig& c) { c.bucket_mb = 1e-9; }, "--bucket-mb must be from 0.001 to 4096 (got 1e-09)"},
+      {[](TrainConfig& c) { c.collective_timeout = 0.5; },
+       "--collective-timeout must be 0 (off) or at least 1 second (got 0.5)"},
+      {[](TrainConfig& c) { c.collective_timeout = 0; }, ""},
+      {[](TrainConfig& c) { c.data.clear(); },
+       "--data is required: the HDF5 file written by `dptrain convert`"},
   };
-  TrainConfig bad = c;
-  bad.batch_size = 0;
-  EXPECT_EQ(message(bad), "--batch-size must be at least 1 (got 0)");
-  bad = c;
-  bad.lr = -1;
-  EXPECT_EQ(message(bad), "--lr must be positive and finite (got -1)");
-  bad.lr = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_EQ(message(bad), "--lr must be positive and finite (got nan)");
-  bad = c;
-  bad.threads = 0;
-  EXPECT_EQ(message(bad), "--threads must be from 1 to 1024 (got 0)");
-  bad.threads = 1025;
-  EXPECT_EQ(message(bad), "--threads must be from 1 to 1024 (got 1025)");
-  bad = c;
-  bad.epochs = 1000001;
-  EXPECT_EQ(message(bad), "--epochs must be from 1 to 1000000 (got 1000001)");
-  bad = c;
-  bad.warmup_epochs = std::numeric_limits<double>::infinity();
-  EXPECT_EQ(message(bad), "--warmup-epochs must be from 0 to 1000000 (got inf)");
-  bad = c;
-  bad.bucket_mb = 1e-9;
-  EXPECT_EQ(message(bad), "--bucket-mb must be from 0.001 to 4096 (got 1e-09)");
-  bad = c;
-  bad.collective_timeout = 0.5;
-  EXPECT_EQ(message(bad), "--collective-timeout must be 0 (off) or at least 1 second (got 0.5)");
-  bad.collective_timeout = 0;
-  EXPECT_EQ(message(bad), "");
-  bad = c;
-  bad.data.clear();
-  EXPECT_NE(message(bad).find("--data is required"), std::string::npos);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(message_for(cases[i].first), cases[i].second) << "case " << i;
+  }
 }
 
 TEST(Config, DeviceBackendAndGraphsGoTogether) {
