@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "dptrain/checkpoint/checkpoint_file.h"
+#include "dptrain/data/zip_check.h"
 #include "dptrain/error.h"
 #include "dptrain/model/registry.h"
 
@@ -24,6 +25,7 @@ std::string shape_text(torch::IntArrayRef sizes) {
 // against its checksum first); the checkpoint's optimizer and RNG entries are not needed here.
 void read_parameters(torch::nn::Sequential& model, const std::string& path) {
   if (std::filesystem::path(path).extension() != ".dpt") {
+    check_zip_records(path);  // LibTorch itself would load a flipped bit as a weight
     torch::load(model, path);
     return;
   }

@@ -166,6 +166,17 @@ with zipfile.ZipFile(sys.argv[1]) as good, zipfile.ZipFile(sys.argv[2], "w") as 
 PY
 expect_error "eval: a model.pt with damaged code" "$work/badcode/model.pt: damaged, or not a model file" \
   "$work/evalbad" -- "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/badcode/model.pt"
+# One flipped bit in a weight: LibTorch alone would load it as another weight.
+mkdir -p "$work/flipped"
+"$python" - "$work/run/model.pt" "$work/flipped/model.pt" <<'PY'
+import sys, zipfile
+data = bytearray(open(sys.argv[1], "rb").read())
+largest = max(zipfile.ZipFile(sys.argv[1]).infolist(), key=lambda r: r.file_size)
+data[largest.header_offset + 30 + len(largest.filename) + len(largest.extra) + 1000] ^= 0x04
+open(sys.argv[2], "wb").write(data)
+PY
+expect_error "eval: a model.pt with a flipped bit" "$work/flipped/model.pt: damaged: record .*fails its CRC-32" \
+  "$work/evalbad" -- "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/flipped/model.pt"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
