@@ -3,8 +3,9 @@
 // of from random bytes that fail the first one. Generated at run time; nothing binary is kept
 // in the repository.
 //
-//   make_seeds DIR   → DIR/idx, DIR/hdf5_dataset, DIR/checkpoint
+//   make_seeds DIR   → DIR/idx, DIR/hdf5_dataset, DIR/checkpoint, DIR/zip
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../support/idx_files.h"
@@ -80,6 +82,64 @@ void write_checkpoint_seeds(const fs::path& dir) {
   add_truncated_copy(dir / "typical");
 }
 
+void append_u16(Bytes& out, std::uint32_t value) {
+  out.push_back(value & 0xff);
+  out.push_back(value >> 8 & 0xff);
+}
+
+void append_u32(Bytes& out, std::uint32_t value) {
+  append_u16(out, value & 0xffff);
+  append_u16(out, value >> 16);
+}
+
+// A zip archive of stored records, laid out as LibTorch's model files are: a local header and
+// the data per record, then the central directory and its end record.
+Bytes stored_zip(const std::vector<std::pair<std::string, Bytes>>& records) {
+  Bytes zip, directory;
+  for (const auto& [name, data] : records) {
+    const auto crc = static_cast<std::uint32_t>(crc32(0L, data.data(), static_cast<uInt>(data.size())));
+    const auto offset = static_cast<std::uint32_t>(zip.size());
+    // Local header: signature, version, flags, method 0, time, date, CRC, sizes, name, extra.
+    append_u32(zip, 0x04034b50);
+    for (std::uint32_t field : {20u, 0u, 0u, 0u, 0u}) append_u16(zip, field);
+    for (std::uint32_t field : {crc, static_cast<std::uint32_t>(data.size()),
+                                static_cast<std::uint32_t>(data.size())}) append_u32(zip, field);
+    append_u16(zip, static_cast<std::uint32_t>(name.size()));
+    append_u16(zip, 0);
+    zip.insert(zip.end(), name.begin(), name.end());
+    zip.insert(zip.end(), data.begin(), data.end());
+    // Central header: signature, versions, flags, method, time, date, CRC, sizes, name, extra,
+    // comment, disk, attributes (2 + 4 bytes), local header's offset, name.
+    append_u32(directory, 0x02014b50);
+    for (std::uint32_t field : {20u, 20u, 0u, 0u, 0u, 0u}) append_u16(directory, field);
+    for (std::uint32_t field : {crc, static_cast<std::uint32_t>(data.size()),
+                                static_cast<std::uint32_t>(data.size())}) append_u32(directory, field);
+    append_u16(directory, static_cast<std::uint32_t>(name.size()));
+    for (std::uint32_t field : {0u, 0u, 0u, 0u}) append_u16(directory, field);
+    append_u32(directory, 0);
+    append_u32(directory, offset);
+    directory.insert(directory.end(), name.begin(), name.end());
+  }
+  const auto directory_offset = static_cast<std::uint32_t>(zip.size());
+  zip.insert(zip.end(), directory.begin(), directory.end());
+  // End record: signature, disks, records here and in all, directory size and offset, comment.
+  append_u32(zip, 0x06054b50);
+  for (std::uint32_t field : {0u, 0u}) append_u16(zip, field);
+  for (int i = 0; i < 2; ++i) append_u16(zip, static_cast<std::uint32_t>(records.size()));
+  append_u32(zip, static_cast<std::uint32_t>(directory.size()));
+  append_u32(zip, directory_offset);
+  append_u16(zip, 0);
+  return zip;
+}
+
+void write_zip_seeds(const fs::path& dir) {
+  Bytes zip = stored_zip({{"archive/data/0", Bytes(64, 7)}, {"archive/data.pkl", Bytes{1, 2, 3}}});
+  write_seed(dir / "model.pt", zip);
+  add_truncated_copy(dir / "model.pt");
+  zip[40] ^= 1;  // inside the first record's data: fails its CRC-32
+  write_seed(dir / "flipped.pt", zip);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,12 +148,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   const fs::path root(argv[1]);
-  for (const char* target : {"idx", "hdf5_dataset", "checkpoint"}) {
+  for (const char* target : {"idx", "hdf5_dataset", "checkpoint", "zip"}) {
     fs::remove_all(root / target);
     fs::create_directories(root / target);
   }
   write_idx_seeds(root / "idx");
   write_hdf5_seeds(root / "hdf5_dataset");
   write_checkpoint_seeds(root / "checkpoint");
+  write_zip_seeds(root / "zip");
   return 0;
 }

@@ -1,0 +1,18 @@
+// Fuzz target: the CRC-32 check of model files (zip archives) that runs before LibTorch reads
+// them. It follows offsets and lengths read from the file; a dptrain::Error (a record that fails
+// its checksum) is the expected answer to a damaged archive, anything else is a bug.
+#include <cstdint>
+#include <cstdlib>
+
+#include "dptrain/data/zip_check.h"
+#include "dptrain/error.h"
+#include "fuzz_input_file.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static dptrain::fuzzing::InputFile file(".pt");
+  try {
+    dptrain::check_zip_records(file.write(data, size));
+  } catch (const dptrain::Error&) {
+  }
+  return 0;
+}
