@@ -24,9 +24,13 @@ if [ -z "${DPTRAIN_ROOT:-}" ]; then
 fi
 export DPTRAIN_ROOT
 export DPTRAIN_VENV=${DPTRAIN_VENV:-$HOME/.venvs/dptrain}
-export DPTRAIN_IDX=${DPTRAIN_IDX:-${SCRATCH:-}/dptrain/fashion-mnist}
-export DPTRAIN_DATA=${DPTRAIN_DATA:-${SCRATCH:-}/dptrain/data/fashion-mnist.h5}
-export DPTRAIN_RUNS=${DPTRAIN_RUNS:-${SCRATCH:-}/dptrain/runs}
+# Defaults below $SCRATCH. Without it they stay unset (not "/dptrain/..."), and what needs them
+# says so.
+if [ -n "${SCRATCH:-}" ]; then
+  export DPTRAIN_IDX=${DPTRAIN_IDX:-$SCRATCH/dptrain/fashion-mnist}
+  export DPTRAIN_DATA=${DPTRAIN_DATA:-$SCRATCH/dptrain/data/fashion-mnist.h5}
+  export DPTRAIN_RUNS=${DPTRAIN_RUNS:-$SCRATCH/dptrain/runs}
+fi
 
 # The dptrain executable: $DPTRAIN_BIN if set, else the build for the kind of node. A CUDA
 # build needs the CUDA modules loaded wherever it runs, so CPU nodes keep a build of their own.
@@ -96,6 +100,10 @@ dptrain_build() {
 # Also for the login node: compute nodes have no internet, so copy the IDX files to
 # $DPTRAIN_IDX first (scp/rsync from a machine that has them).
 dptrain_convert() {
+  if [ -z "${DPTRAIN_IDX:-}" ] || [ -z "${DPTRAIN_DATA:-}" ]; then
+    echo "dptrain: error: SCRATCH is not set: set it (or DPTRAIN_IDX and DPTRAIN_DATA)" >&2
+    return 1
+  fi
   if [ -f "$DPTRAIN_DATA" ]; then
     echo "dptrain: $DPTRAIN_DATA exists" >&2
     return 0

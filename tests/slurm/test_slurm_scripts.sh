@@ -6,7 +6,7 @@
 #   3. the end-of-time signal: USR1 to the batch shell reaches every rank, exit code 75;
 #   4. gpu.sbatch's srun line (printed, as there are no GPUs here);
 #   5. one login shell that builds both binaries and submits both kinds of job: each job runs
-#      its own build;
+#      its own build; without $SCRATCH, dptrain_convert says so;
 #   6. a miniature scaling study on 1 and 2 nodes: CSV, tables, plots and model.
 # Usage: test_slurm_scripts.sh DPTRAIN_BINARY PROJECT_DIR. Needs root and the packages in
 # scripts/common.sh's SLURM_TEST_PACKAGES. Everything is torn down on exit, also on failure.
@@ -180,6 +180,18 @@ test_one_login_shell_for_both_builds() {
   echo "ok: one login shell builds and submits both: the GPU job runs build-gpu/dptrain"
 }
 
+# Without $SCRATCH (not on a cluster), the login-node helper says so instead of converting into
+# /dptrain.
+test_convert_without_scratch() {
+  local out
+  out=$(env -u SCRATCH -u DPTRAIN_IDX -u DPTRAIN_DATA bash -c \
+    'source "$1/slurm/env.sh" && dptrain_convert' _ "$PROJECT" 2>&1) &&
+    fail "dptrain_convert without SCRATCH succeeded: $out"
+  [ "$out" = "dptrain: error: SCRATCH is not set: set it (or DPTRAIN_IDX and DPTRAIN_DATA)" ] ||
+    fail "dptrain_convert without SCRATCH: $out"
+  echo "ok: dptrain_convert without SCRATCH: $out"
+}
+
 test_scaling_study() {
   local study=$SCRATCH/study
   on_head "$PROJECT/scripts/scaling-study.sh" run --study "$study" --nodes 1,2 \
@@ -197,5 +209,6 @@ test_cpu_node
 test_signal_forwarding
 test_gpu_script
 test_one_login_shell_for_both_builds
+test_convert_without_scratch
 test_scaling_study
 echo "all Slurm checks passed"
