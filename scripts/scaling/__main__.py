@@ -107,6 +107,13 @@ def remove_stale(study, names):
             print(f"removed {study / name}: fewer than 2 node counts measured in this report")
 
 
+def planned_batch_per_rank(runs, default):
+    """The weak series' batch per rank as planned: what the model predicts with, whatever
+    --batch-per-rank the report itself is given."""
+    weak = [run.batch_per_rank for run in runs if "weak" in run.series]
+    return weak[0] if weak else default
+
+
 def do_report(args):
     study = Path(args.study)
     runs, _ = plan.load_plan(study)
@@ -120,7 +127,8 @@ def do_report(args):
         report_files.write_text("runs.csv", text)
         report_files.write_text("tables.md", tables.report(rows))
         left_out = draw_series(report_files, plots, rows, workload)
-        summary = model_report.write_model(report_files, rows, workload, args.batch_per_rank,
+        summary = model_report.write_model(report_files, rows, workload,
+                                           planned_batch_per_rank(runs, args.batch_per_rank),
                                            assumptions)
         report_files.commit()
     remove_stale(study, left_out)

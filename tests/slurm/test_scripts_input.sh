@@ -158,57 +158,62 @@ fake_study() {  # fake_study DIR: the 4 runs of a 1- and 2-node study, all finis
 }
 outputs="runs.csv tables.md strong.png weak.png model.md model.json model.png"
 
-if "$python" -c 'import matplotlib' 2>/dev/null; then
-  # damage NAME COMMAND: COMMAND spoils $m, the metrics of the 2x1 layout run.
-  damage() {
-    local name=$1 s=$work/damaged-$2; shift 2
-    fake_study "$s"
-    m=$s/runs/quickstart-mlp-n1-2x1-b64/metrics.jsonl
-    "$@"
-    local out status
-    out=$("$study_tool" report --study "$s" 2>&1); status=$?
-    if [ $status -eq 0 ] && ! grep -q Traceback <<<"$out" \
-       && [ "$(grep -c '^scaling-study: warning: .*n1-2x1-b64/metrics.jsonl: .*left out' <<<"$out")" -eq 1 ] \
-       && grep -q 'Strong scaling' "$s/tables.md" \
-       && [ "$(tail -n +2 "$s/runs.csv" | wc -l)" -eq 3 ] && [ -s "$s/strong.png" ] && [ -s "$s/model.md" ]
-    then pass "report with $name -> $(grep warning <<<"$out")"
-    else fail "report with $name (exit $status)"; echo "$out" | tail -5; fi
-  }
-  no_summary() { sed -i '$d' "$m"; }
-  cut_short() { head -c 300 "$m" > "$m.part" && mv "$m.part" "$m"; }
-  not_object() { sed -i '1s/.*/[1, 2]/' "$m"; }
-  zero_seconds() { sed -i 's/"epoch_seconds":[0-9.]*/"epoch_seconds":0/' "$m"; }
-  directory() { rm "$m" && mkdir "$m"; }
-  other_ranks() { sed -i 's/"ranks":2/"ranks":3/' "$m"; }
-  damage "no summary line" summary no_summary
-  damage "truncated JSON" cut cut_short
-  damage "a line that is not an object" object not_object
-  damage "epoch_seconds 0" zero zero_seconds
-  damage "a directory for metrics.jsonl" directory directory
-  damage "a rank-count mismatch" ranks other_ranks
-
-  s=$work/none-usable
+# The reports draw with matplotlib, which scripts/test.sh installs (python3-matplotlib).
+"$python" -c 'import matplotlib' 2>/dev/null || fail "$python has no matplotlib: the report checks cannot run"
+# damage NAME COMMAND: COMMAND spoils $m, the metrics of the 2x1 layout run.
+damage() {
+  local name=$1 s=$work/damaged-$2; shift 2
   fake_study "$s"
-  for m in "$s"/runs/*/metrics.jsonl; do sed -i '$d' "$m"; done
-  expect_error "report with no usable run" "no run has usable metrics" "$s/runs.csv" -- \
-    "$study_tool" report --study "$s"
+  m=$s/runs/quickstart-mlp-n1-2x1-b64/metrics.jsonl
+  "$@"
+  local out status
+  out=$("$study_tool" report --study "$s" 2>&1); status=$?
+  if [ $status -eq 0 ] && ! grep -q Traceback <<<"$out" \
+     && [ "$(grep -c '^scaling-study: warning: .*n1-2x1-b64/metrics.jsonl: .*left out' <<<"$out")" -eq 1 ] \
+     && grep -q 'Strong scaling' "$s/tables.md" \
+     && [ "$(tail -n +2 "$s/runs.csv" | wc -l)" -eq 3 ] && [ -s "$s/strong.png" ] && [ -s "$s/model.md" ]
+  then pass "report with $name -> $(grep warning <<<"$out")"
+  else fail "report with $name (exit $status)"; echo "$out" | tail -5; fi
+}
+no_summary() { sed -i '$d' "$m"; }
+cut_short() { head -c 300 "$m" > "$m.part" && mv "$m.part" "$m"; }
+not_object() { sed -i '1s/.*/[1, 2]/' "$m"; }
+zero_seconds() { sed -i 's/"epoch_seconds":[0-9.]*/"epoch_seconds":0/' "$m"; }
+directory() { rm "$m" && mkdir "$m"; }
+other_ranks() { sed -i 's/"ranks":2/"ranks":3/' "$m"; }
+damage "no summary line" summary no_summary
+damage "truncated JSON" cut cut_short
+damage "a line that is not an object" object not_object
+damage "epoch_seconds 0" zero zero_seconds
+damage "a directory for metrics.jsonl" directory directory
+damage "a rank-count mismatch" ranks other_ranks
 
-  # Bad assumptions: refused before anything is written, so the earlier report stays whole.
-  s=$work/assumed
-  fake_study "$s"
-  "$study_tool" report --study "$s" >/dev/null 2>&1 || fail "report of the fake study"
-  before=$(cd "$s" && md5sum $outputs 2>&1)
-  sed 's/"network_latency_s"/"latency"/' "$source_dir/scripts/scaling/trillium.json" > "$work/no-key.json"
-  write_metrics "$s/runs/quickstart-mlp-n1-2x1-b64/metrics.jsonl" 2 32  # a changed run
-  expect_error "--assumptions missing" "--assumptions $work/none.json: no such file" "" -- \
-    "$study_tool" report --study "$s" --assumptions "$work/none.json"
-  expect_error "--assumptions without a key" "network_latency_s is missing" "" -- \
-    "$study_tool" report --study "$s" --assumptions "$work/no-key.json"
-  if [ "$(cd "$s" && md5sum $outputs 2>&1)" = "$before" ]
-  then pass "the earlier report is untouched"; else fail "the earlier report changed"; fi
-else
-  echo "skipped: report checks ($python has no matplotlib)"
-fi
+s=$work/none-usable
+fake_study "$s"
+for m in "$s"/runs/*/metrics.jsonl; do sed -i '$d' "$m"; done
+expect_error "report with no usable run" "no run has usable metrics" "$s/runs.csv" -- \
+  "$study_tool" report --study "$s"
+
+# Bad assumptions: refused before anything is written, so the earlier report stays whole.
+s=$work/assumed
+fake_study "$s"
+"$study_tool" report --study "$s" >/dev/null 2>&1 || fail "report of the fake study"
+before=$(cd "$s" && md5sum $outputs 2>&1)
+sed 's/"network_latency_s"/"latency"/' "$source_dir/scripts/scaling/trillium.json" > "$work/no-key.json"
+write_metrics "$s/runs/quickstart-mlp-n1-2x1-b64/metrics.jsonl" 2 32  # a changed run
+expect_error "--assumptions missing" "--assumptions $work/none.json: no such file" "" -- \
+  "$study_tool" report --study "$s" --assumptions "$work/none.json"
+expect_error "--assumptions without a key" "network_latency_s is missing" "" -- \
+  "$study_tool" report --study "$s" --assumptions "$work/no-key.json"
+if [ "$(cd "$s" && md5sum $outputs 2>&1)" = "$before" ]
+then pass "the earlier report is untouched"; else fail "the earlier report changed"; fi
+# The model predicts with the plan's batch per rank, whatever the report is given.
+s=$work/planned-batch
+fake_study "$s"
+"$study_tool" report --study "$s" --batch-per-rank 16 >/dev/null 2>&1 || fail "report of the fake study"
+if "$python" -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["batch_per_rank"] != 64)' "$s/model.json"
+then pass "report models the plan's batch per rank (64), not --batch-per-rank 16"
+else fail "report modelled --batch-per-rank instead of the plan's"; fi
 
 # --- plot-training.py ----------------------------------------------------------------------
 good=$work/good.jsonl
