@@ -26,15 +26,18 @@ log() { printf '[dptrain] %s\n' "$*" >&2; }
 # One error line and exit status 2, for settings a script cannot start with.
 usage_error() { echo "dptrain: error: $*" >&2; exit 2; }
 
-# For scripts that take their settings from the environment: --help prints the comment block
-# at the top of SCRIPT; any other argument is refused (a benchmark started by a mistyped
-# option would run for minutes before anything said so).
+# A script's usage: the comment block at its top.
+print_usage() { sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$1"; }  # SCRIPT
+
+# For scripts that take their settings from the environment: --help prints the usage; any
+# other argument is refused (a benchmark started by a mistyped option would run for minutes
+# before anything said so).
 no_arguments_but_help() {  # SCRIPT [ARGS...]
   local script=$1
   shift
   case "${1:-}" in
     "") return 0 ;;
-    -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$script"; exit 0 ;;
+    -h | --help) print_usage "$script"; exit 0 ;;
     *) usage_error "$(basename "$script") takes no arguments, only environment variables (got '$1'; see --help)" ;;
   esac
 }

@@ -18,7 +18,7 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 case "${1:-}" in
-  -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  -h | --help) print_usage "$0"; exit 0 ;;
   -*) usage_error "unknown option '$1' (see --help)" ;;
 esac
 [ $# -le 1 ] || usage_error "gpu-check.sh takes one OUT_DIR (got $#: $*)"

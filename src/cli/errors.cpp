@@ -1,12 +1,12 @@
 #include "errors.h"
 
 #include <mpi.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
 
 #include "launcher.h"
+#include "dptrain/comm/fail_together.h"
 
 namespace dptrain {
 
@@ -19,13 +19,7 @@ void abort_job(const std::string& message) {
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  // One write per line: the launcher interleaves what ranks print, and a line written in
-  // pieces can be cut by another rank's.
-  const std::string line =
-      "dptrain: error: " + (size > 1 ? "rank " + std::to_string(rank) + ": " : std::string()) +
-      message + "\n";
-  std::cout.flush();
-  [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());
+  print_error_line((size > 1 ? "rank " + std::to_string(rank) + ": " : std::string()) + message);
   // Alone there is nobody to wake, and MPI_Abort would add its banner of several lines.
   if (size == 1) std::_Exit(1);
   MPI_Abort(MPI_COMM_WORLD, 1);

@@ -1,5 +1,7 @@
 #include "dptrain/comm/fail_together.h"
 
+#include <unistd.h>
+
 #include <iostream>
 
 namespace dptrain {
@@ -13,11 +15,17 @@ void fail_together(Communicator& comm, const std::string& local_failure) {
     const bool all_failed = comm.allreduce_min(failed ? 1 : 0) == 1;
     const std::string where =
         all_failed || comm.size() == 1 ? "" : "rank " + std::to_string(comm.rank()) + ": ";
-    std::cerr << "dptrain: error: " << where << local_failure << std::endl;
+    print_error_line(where + local_failure);
   } else {
     comm.allreduce_min(failed ? 1 : 0);
   }
   throw ReportedFailure();
+}
+
+void print_error_line(const std::string& message) {
+  const std::string line = "dptrain: error: " + message + "\n";
+  std::cout.flush();  // what the rank printed before comes first
+  [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());
 }
 
 }  // namespace dptrain

@@ -1,9 +1,9 @@
 #include "dptrain/comm/watchdog.h"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
+
+#include "dptrain/comm/fail_together.h"
 
 namespace dptrain {
 namespace {
@@ -82,10 +82,7 @@ void CollectiveWatchdog::watch() {
     if (waited < timeout_) continue;
     const std::string missing = laggards_(sequence_.load());
     if (missing.empty() && waited < timeout_ + kHeadStartForTheLateRanksNode) continue;
-    // One write: the other ranks' watchdogs may report at the same moment, and the launcher
-    // would interleave lines written in pieces.
-    const std::string line = "dptrain: error: " + describe(what, waited, missing) + "\n";
-    [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());
+    print_error_line(describe(what, waited, missing));  // other ranks' may report at once
     abort_job_();
   }
 }

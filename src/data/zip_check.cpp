@@ -4,10 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
-#include <iterator>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "dptrain/error.h"
@@ -22,9 +19,10 @@ constexpr std::uint32_t kLocalHeader = 0x04034b50;
 constexpr std::size_t kEndSize = 22, kCentralSize = 46, kLocalSize = 30;
 constexpr std::uint32_t kZip64Marker = 0xffffffff;  // the real value is in a zip64 field
 
+// Little-endian fields of the archive, read in place.
 class Bytes {
  public:
-  explicit Bytes(std::vector<std::uint8_t> data) : data_(std::move(data)) {}
+  explicit Bytes(const std::vector<std::uint8_t>& data) : data_(data) {}
   bool has(std::size_t at, std::size_t size) const { return at <= data_.size() && size <= data_.size() - at; }
   std::uint32_t u16(std::size_t at) const { return data_[at] | data_[at + 1] << 8; }
   std::uint32_t u32(std::size_t at) const { return u16(at) | u16(at + 2) << 16; }
@@ -32,7 +30,7 @@ class Bytes {
   std::size_t size() const { return data_.size(); }
 
  private:
-  std::vector<std::uint8_t> data_;
+  const std::vector<std::uint8_t>& data_;
 };
 
 // Where the end-of-central-directory record starts: it is last, after a comment of up to 64 KiB.
@@ -96,15 +94,13 @@ bool stored_record_intact(const Bytes& zip, const Record& r) {
 
 }  // namespace
 
-void check_zip_records(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return;  // the caller's reader names the problem
-  const Bytes zip(std::vector<std::uint8_t>((std::istreambuf_iterator<char>(in)), {}));
+void check_zip_records(const std::vector<std::uint8_t>& bytes, const std::string& name) {
+  const Bytes zip(bytes);
   // The tensors, nearly all of the file, are stored; a damaged compressed record (the model's
   // code) fails to inflate in LibTorch's own reader.
   for (const Record& r : central_directory(zip)) {
     if (r.method == 0 && !stored_record_intact(zip, r)) {
-      throw Error(path + ": damaged: record " + r.name + " fails its CRC-32 check");
+      throw Error(name + ": damaged: record " + r.name + " fails its CRC-32 check");
     }
   }
 }

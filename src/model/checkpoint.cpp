@@ -23,13 +23,16 @@ std::string shape_text(torch::IntArrayRef sizes) {
 
 // The parameters of a model.pt (torch::save) or of a training checkpoint (.dpt, checked
 // against its checksum first); the checkpoint's optimizer and RNG entries are not needed here.
+// The file is read once, checked, and handed to LibTorch from memory.
 void read_parameters(torch::nn::Sequential& model, const std::string& path) {
+  const std::vector<std::uint8_t> bytes = read_whole_file(path);
   if (std::filesystem::path(path).extension() != ".dpt") {
-    check_zip_records(path);  // LibTorch itself would load a flipped bit as a weight
-    torch::load(model, path);
+    check_zip_records(bytes, path);  // LibTorch itself would load a flipped bit as a weight
+    std::istringstream archive(std::string(bytes.begin(), bytes.end()));
+    torch::load(model, archive);
     return;
   }
-  const CheckpointFile file = parse_checkpoint(read_whole_file(path), path);
+  const CheckpointFile file = parse_checkpoint(bytes, path);
   std::istringstream payload(std::string(file.payload.begin(), file.payload.end()));
   torch::serialize::InputArchive archive;
   archive.load_from(payload);

@@ -21,4 +21,8 @@ struct ReportedFailure : std::exception {
 // `local_failure` is this rank's error message, empty if its setup succeeded. Collective.
 void fail_together(Communicator& comm, const std::string& local_failure);
 
+// Prints "dptrain: error: <message>" to standard error in one write: the launcher interleaves
+// what ranks print, and a line written in pieces can be cut by another rank's.
+void print_error_line(const std::string& message);
+
 }  // namespace dptrain

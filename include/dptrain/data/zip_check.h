@@ -3,13 +3,15 @@
 // silently as a different weight. This checks them.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace dptrain {
 
-// Throws dptrain::Error "<path>: damaged: record <name> fails its CRC-32 check" when a stored
-// (uncompressed) record of the zip archive at `path` does not match its checksum. A file that is
-// not a zip archive this can read is left to the caller's reader to report.
-void check_zip_records(const std::string& path);
+// Throws dptrain::Error "<name>: damaged: record <record> fails its CRC-32 check" when a stored
+// (uncompressed) record of the zip archive `bytes` does not match its checksum. Bytes that are
+// not a zip archive this can read are left to the caller's reader to report.
+void check_zip_records(const std::vector<std::uint8_t>& bytes, const std::string& name);
 
 }  // namespace dptrain
