@@ -22,6 +22,13 @@ class InputError(Exception):
     pass
 
 
+class Parser(argparse.ArgumentParser):
+    """Bad arguments get one error line (with a pointer to --help), not the usage block."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def read_lines(path):
     try:
         with open(path, encoding="utf-8") as f:
@@ -142,7 +149,7 @@ def save_atomically(fig, output):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = Parser(description=__doc__.split("\n\n")[0])
     parser.add_argument("metrics", nargs="+", help="metrics files written by dptrain train --metrics")
     parser.add_argument("--output", required=True, help="PNG file to write")
     parser.add_argument("--label", action="append", default=[],

@@ -23,7 +23,7 @@ PLOTS = ("strong.png", "weak.png")
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="scaling-study.sh", description=__doc__,
+    p = options.Parser(prog="scaling-study.sh", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("step", choices=["plan", "submit", "report", "run"],
                    help="run = plan, submit, wait and report")
@@ -57,7 +57,7 @@ def parse_args(argv):
 def do_plan(args):
     runs = plan.plan_study(args.nodes, args.layouts, args.global_batch, args.batch_per_rank,
                            args.model, args.epochs, args.cores_per_node)
-    path = plan.save_plan(args.study, runs, args.train_args)
+    path = plan.save_plan(args.study, runs, args.train_args, launch.load_jobs(args.study))
     print(f"{len(runs)} runs planned in {path}")
 
 

@@ -1,9 +1,17 @@
-"""Checked command-line values: argparse calls these as `type=` and prints their message as its
-usual one-line `error:`, so a typo never reaches the plan as a silent default or a traceback."""
+"""Checked command-line values: argparse calls these as `type=` and prints their message as one
+`error:` line, so a typo never reaches the plan as a silent default or a traceback."""
 
 import argparse
 
 from fit import MODELS
+
+
+class Parser(argparse.ArgumentParser):
+    """An argparse parser whose bad-argument message is one line, not the usage block first:
+    one line is what a batch log or a wrapping script can show and grep."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def positive_integer(text):

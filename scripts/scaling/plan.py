@@ -71,7 +71,28 @@ def prepare_study(study_dir):
     return study
 
 
-def save_plan(study_dir, runs, train_args):
+def check_started_runs(study_dir, runs, train_args, jobs):
+    """A new plan may add runs to a study whose runs have jobs, but not change how one of those
+    runs is made: a second `submit` skips a run that has a job, so the report would show the
+    old run's figures under the new plan's --epochs or --train-args."""
+    if not jobs or not (Path(study_dir) / "plan.json").exists():
+        return
+    old_runs, old_train_args = load_plan(study_dir)
+    old = {run.id: run for run in old_runs}
+    for run in runs:
+        if run.id not in jobs:
+            continue
+        before = old.get(run.id)
+        if before is None or before.epochs != run.epochs or old_train_args != train_args:
+            was = (f"--epochs {before.epochs} --train-args '{old_train_args}'" if before
+                   else "a plan that is not the one in plan.json")
+            raise StudyError(f"--study {study_dir}: run {run.id} already has job {jobs[run.id]} "
+                             f"made with {was}; plan into a new --study (or remove its jobs.json "
+                             f"and runs/ to start again)")
+
+
+def save_plan(study_dir, runs, train_args, jobs):
+    check_started_runs(study_dir, runs, train_args, jobs)
     path = prepare_study(study_dir) / "plan.json"
     files.write_text(path, json.dumps({"train_args": train_args,
                                        "runs": [asdict(r) for r in runs]}, indent=1) + "\n")

@@ -78,6 +78,12 @@ expect_error "--model small-cnn," "empty item" "$s" -- "${plan[@]}" --model smal
 expect_error "--model unknown" "unknown model resnet (known: quickstart-mlp" "$s" -- \
   "${plan[@]}" --model resnet
 expect_error "--study ''" "--study" "" -- "$study_tool" plan --study ''
+# A bad argument is one line in all (no usage block before it), pointing at --help.
+for tool in "$study_tool plan --study $work/x --nodes 0" "$python $plot --bogus"; do
+  out=$($tool 2>&1)
+  if [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q 'error: .*(see .* --help)$' <<<"$out"
+  then pass "one line for a bad argument: $out"; else fail "bad argument to ${tool%% *}"; echo "$out"; fi
+done
 touch "$work/a-file"
 expect_error "--study a file" "a-file: not a directory" "" -- \
   "$study_tool" plan --study "$work/a-file"
@@ -118,6 +124,20 @@ if [ $? -eq 0 ] && [ "$(grep -c 'skipped, already has job' <<<"$out")" -eq 2 ] \
    && [ "$("$python" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$s/jobs.json")" = 4 ]
 then pass "a second submit starts only the 2 runs without a job"
 else fail "second submit"; echo "$out"; cat "$work/fake/sbatch-calls"; fi
+# Re-planning a study whose runs have jobs: the same plan (or more runs) is fine, a plan that
+# would make a started run differently is refused and leaves plan.json as it was.
+cp "$s/plan.json" "$work/plan-before.json"
+expect_error "re-plan with other --epochs" "already has job 10.* made with --epochs 2" "" -- \
+  "$study_tool" plan --study "$s" --nodes 1,2 --layouts 1x1,2x1 --cores-per-node 2 \
+  --global-batch 128 --model quickstart-mlp --epochs 5
+expect_error "re-plan with other --train-args" "made with --epochs 2 --train-args ''" "" -- \
+  "$study_tool" plan --study "$s" --nodes 1,2 --layouts 1x1,2x1 --cores-per-node 2 \
+  --global-batch 128 --model quickstart-mlp --train-args=--lr=0.1
+if cmp -s "$s/plan.json" "$work/plan-before.json" \
+   && "$study_tool" plan --study "$s" --nodes 1,2,4 --layouts 1x1,2x1 --cores-per-node 2 \
+      --global-batch 128 --model quickstart-mlp >/dev/null
+then pass "a refused re-plan keeps plan.json; a plan with more node counts is accepted"
+else fail "re-plan of a started study"; fi
 
 # --- squeue failing: a few tries, then one line; a passing failure is waited out ------------
 echo 100 > "$work/fake/squeue-fails"
