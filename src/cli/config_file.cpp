@@ -5,6 +5,19 @@
 #include "dptrain/error.h"
 
 namespace dptrain {
+namespace {
+
+// CLI11 keeps the opening quote of a string that is never closed (`metrics = "run.jsonl`) as
+// part of the value, which would become a file name with a quote in it.
+void check_quotes_closed(const std::string& path, const CLI::ConfigItem& item) {
+  for (const std::string& value : item.inputs) {
+    if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
+      throw Error(path + ": " + item.fullname() + ": the string " + value + " has no closing quote");
+    }
+  }
+}
+
+}  // namespace
 
 void apply_config_file(CLI::App& cmd, const std::string& path) {
   if (std::filesystem::is_directory(path)) throw Error(path + ": is a directory, not a configuration file");
@@ -27,6 +40,7 @@ void apply_config_file(CLI::App& cmd, const std::string& path) {
       throw Error(path + ": unknown option '" + item.fullname() + "'");
     }
     if (option->count() > 0) continue;  // the command line wins
+    check_quotes_closed(path, item);
     try {
       option->add_result(item.inputs);
       option->run_callback();

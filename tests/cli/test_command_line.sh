@@ -147,6 +147,10 @@ grep -q '"ranks":2' "$metrics" && grep -q '"global_batch":8' "$metrics" \
 grep -q 'batch-size=4' "$work/run/config.toml" || fail "effective config lacks batch-size from TOML"
 # Flags keep their real defaults in the saved configuration, so reusing it changes nothing.
 grep -q '^overlap=true' "$work/run/config.toml" || fail "effective config does not record overlap=true"
+# A string never closed in the TOML file would otherwise become part of a file name.
+printf 'data = "%s"\nmetrics = "%s/quoted.jsonl\n' "$work/good.h5" "$work" > "$work/unclosed.toml"
+expect_error "unclosed string in TOML" "unclosed.toml: metrics: the string \"$work/quoted.jsonl has no closing quote" \
+  "$work/quoted.jsonl" -- "$dptrain" train --config "$work/unclosed.toml"
 
 # A run that fails before its first epoch's end leaves an earlier run's metrics as they were
 # (one step per epoch at this lr: finite loss, non-finite parameters after it).
