@@ -140,17 +140,18 @@ std::optional<std::string> Checkpointer::newest_valid(std::string* warnings) con
   return std::nullopt;
 }
 
-CheckpointInfo read_checkpoint_info(const std::string& path) {
-  const CheckpointFile file = parse_checkpoint(read_whole_file(path), path);
-  return info_from_header(file.header, path);
+CheckpointContents read_checkpoint(const std::string& path) {
+  CheckpointFile file = parse_checkpoint(read_whole_file(path), path);
+  CheckpointInfo info = info_from_header(file.header, path);
+  return {path, std::move(info), std::move(file.payload)};
 }
 
-CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Sequential& model,
-                               torch::optim::Optimizer& optimizer) {
-  const CheckpointFile file = parse_checkpoint(read_whole_file(path), path);
-  const CheckpointInfo info = info_from_header(file.header, path);
+CheckpointInfo read_checkpoint_info(const std::string& path) { return read_checkpoint(path).info; }
+
+void restore_checkpoint(const CheckpointContents& checkpoint, torch::nn::Sequential& model,
+                        torch::optim::Optimizer& optimizer) {
   try {
-    std::istringstream payload(std::string(file.payload.begin(), file.payload.end()));
+    std::istringstream payload(std::string(checkpoint.payload.begin(), checkpoint.payload.end()));
     // Loaded straight onto the model's device: loading replaces each parameter's storage by
     // the stored tensor's, which must not move the model off its GPU.
     torch::serialize::InputArchive archive;
@@ -164,10 +165,9 @@ CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Sequential& m
     at::Generator generator = at::detail::getDefaultCPUGenerator();
     generator.set_state(rng);
   } catch (const c10::Error& e) {
-    throw Error(path + ": checkpoint does not fit this model (" +
+    throw Error(checkpoint.path + ": checkpoint does not fit this model (" +
                 std::string(e.what_without_backtrace()).substr(0, 200) + ")");
   }
-  return info;
 }
 
 }  // namespace dptrain

@@ -117,7 +117,8 @@ void Trainer::replay_steps_with(std::unique_ptr<StepGraph> graph) {
 }
 
 std::string Trainer::resume(const std::string& path) {
-  const CheckpointInfo info = load_checkpoint(path, model_, *optimizer_);
+  const CheckpointContents checkpoint = read_checkpoint(path);
+  const CheckpointInfo& info = checkpoint.info;
   const auto differences =
       fingerprint_differences(info.fingerprint, training_fingerprint(config_, model_, train_samples_));
   if (!differences.empty()) {
@@ -126,6 +127,7 @@ std::string Trainer::resume(const std::string& path) {
     throw Error(path + ": checkpoint of a different run (checkpoint vs this run: " + text + ")");
   }
   check_layouts(info, path);
+  restore_checkpoint(checkpoint, model_, *optimizer_);
   position_ = info.position;
   earlier_segments_ = info.earlier_segments;
   steps_done_ = info.job_steps;

@@ -219,6 +219,34 @@ TEST(Trainer, RefusesCheckpointsOfImpossibleLayouts) {
       << too_many_ranks;
 }
 
+// A checkpoint of another configuration is refused with what differs, before its parameters
+// replace the model's.
+TEST(Trainer, RefusesCheckpointsOfAnotherRunBeforeLoadingThem) {
+  const std::int64_t samples = 40;
+  TrainConfig config = testing::small_config();
+  SingleRankCommunicator alone;
+  const Shard train = testing::synthetic_shard({0, samples});
+  const Shard test = testing::synthetic_shard({0, 16});
+  Trainer trainer(config, alone, train, samples, test);
+  TrainConfig other = config;
+  other.lr = config.lr * 2;
+  torch::nn::Sequential saved = make_model(config.model);
+  for (auto& p : saved->parameters()) p.data().fill_(7.0);
+  torch::optim::SGD optimizer(saved->parameters(), torch::optim::SGDOptions(other.lr));
+  CheckpointInfo info;
+  info.fingerprint = training_fingerprint(other, saved, samples);
+  const std::string path =
+      Checkpointer(testing::scratch_dir("another-run"), 10).save(saved, optimizer, info);
+  std::vector<torch::Tensor> before;
+  for (const auto& p : trainer.parameters()) before.push_back(p.clone());
+
+  const std::string error = testing::error_of([&] { trainer.resume(path); });
+  EXPECT_NE(error.find(": checkpoint of a different run (checkpoint vs this run: lr: "), std::string::npos)
+      << error;
+  const auto after = trainer.parameters();
+  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(torch::equal(before[i], after[i])) << "parameter " << i;
+}
+
 // The names of the checkpoints in `dir`, in order.
 std::vector<std::string> checkpoint_names(const std::string& dir) {
   std::vector<std::string> names;

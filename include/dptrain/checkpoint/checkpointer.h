@@ -58,10 +58,21 @@ class Checkpointer {
   int keep_;
 };
 
-// Reads the checkpoint at `path` into `model` and `optimizer`; throws dptrain::Error for a
-// damaged file or one whose parameters do not fit the model.
-CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Sequential& model,
-                               torch::optim::Optimizer& optimizer);
+// A checkpoint read whole and checked (checksum, header), its tensors not loaded yet: a resumed
+// run compares the configuration it records with its own before anything is overwritten.
+struct CheckpointContents {
+  std::string path;
+  CheckpointInfo info;
+  std::vector<std::uint8_t> payload;
+};
+
+// Throws dptrain::Error naming `path` for a damaged file.
+CheckpointContents read_checkpoint(const std::string& path);
+
+// Loads the parameters, the optimizer state and the CPU random state of `checkpoint`; throws
+// dptrain::Error if they do not fit `model`.
+void restore_checkpoint(const CheckpointContents& checkpoint, torch::nn::Sequential& model,
+                        torch::optim::Optimizer& optimizer);
 
 // Only the header: what a checkpoint holds, without loading it.
 CheckpointInfo read_checkpoint_info(const std::string& path);
