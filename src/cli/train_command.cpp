@@ -194,6 +194,17 @@ void warn_if_oversubscribed(const TrainConfig& c, Communicator& comm) {
             << std::endl;
 }
 
+// A batch larger than a rank's shard still trains (one step per epoch, of the whole shard),
+// but the run is not the one asked for: likely a typo, or the global batch given per rank.
+void warn_if_batch_exceeds_shard(const TrainConfig& c, const Communicator& comm,
+                                 std::int64_t train_samples) {
+  const std::int64_t largest_shard = shard_range(train_samples, 0, comm.size()).count;
+  if (comm.rank() != 0 || c.batch_size <= largest_shard) return;
+  std::cerr << "dptrain: warning: --batch-size " << c.batch_size << " is more than the "
+            << largest_shard << " training samples of a rank: each epoch is one step of the "
+            << "whole shard (--batch-size is per rank)" << std::endl;
+}
+
 // Continues from the newest intact checkpoint; a damaged one is never loaded, the one before
 // it serves. Returns what to tell the user: a note for the log, a warning for stderr.
 struct ResumeReport {
@@ -301,6 +312,7 @@ int run_train(TrainCommand& t, int argc, char** argv) {
   }
   fail_together(comm, failure);
   warn_if_oversubscribed(t.config, comm);
+  warn_if_batch_exceeds_shard(t.config, comm, setup.train_samples);
   return train_or_abort(t, comm, setup);
 }
 

@@ -62,6 +62,14 @@ expect_error "batch size 0" "--batch-size must be at least 1 (got 0)" "$metrics"
   "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --batch-size 0 --metrics "$metrics"
 expect_error "more ranks than samples" "3 training samples for 4 ranks" "$metrics" -- \
   "$mpiexec" -n 4 "$dptrain" train --data "$work/three.h5" --metrics "$metrics"
+# A batch larger than a rank's shard (12 samples: 6 per rank) trains, with one warning from
+# rank 0; a batch of the whole shard does not warn.
+big_batch() { timeout 120 "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --epochs 1 \
+                --progress off --batch-size "$1" 2>&1 >/dev/null; }
+if warned=$(big_batch 7) && [ "$(grep -c 'warning: --batch-size 7 is more than the 6 training samples of a rank' <<<"$warned")" -eq 1 ] \
+   && quiet=$(big_batch 6) && ! grep -q 'batch-size' <<<"$quiet"
+then pass "a batch beyond the shard trains with one warning"
+else fail "batch beyond the shard: '$warned' / '${quiet:-}'"; fi
 expect_error "unknown model" "unknown model 'nope'" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --model nope --metrics "$metrics"
 expect_error "missing config file" "nothere.toml" "$metrics" -- \
@@ -208,7 +216,7 @@ done
 
 # Threads per rank: SLURM_CPUS_PER_TASK before OMP_NUM_THREADS before 1; and a warning, once,
 # when the ranks of a node times their threads exceed the cores the job has there.
-quick_run=("$dptrain" train --data "$work/good.h5" --epochs 1 --progress off)
+quick_run=("$dptrain" train --data "$work/good.h5" --epochs 1 --batch-size 4 --progress off)
 threads_of() { "$@" 2>&1 | sed -n 's/^# dptrain train: [0-9]* ranks x \([0-9]*\) threads.*/\1/p'; }
 [ "$(threads_of env SLURM_CPUS_PER_TASK=2 OMP_NUM_THREADS=3 "${quick_run[@]}")" = 2 ] \
   && [ "$(threads_of env -u SLURM_CPUS_PER_TASK OMP_NUM_THREADS=3 "${quick_run[@]}")" = 3 ] \

@@ -241,8 +241,9 @@ diverging_loss() {
       fail "non-finite loss${launch:+ on 2 ranks}: status $status"; tail -12 "$log"
     fi
   done
-  # One step per epoch: its loss is finite, the parameters it leaves are not.
-  "$dptrain" train --data "$work/data.h5" --epochs 3 --lr 1e30 --batch-size 4096 --threads 1 \
+  # One step per epoch (the 1999 samples in one batch): its loss is finite, the parameters it
+  # leaves are not.
+  "$dptrain" train --data "$work/data.h5" --epochs 3 --lr 1e30 --batch-size 1999 --threads 1 \
     --progress off > "$work/nan-test.log" 2>&1
   status=$?
   if [ "$status" -eq 1 ] && grep -q '^dptrain: error: training diverged: test loss is .* after epoch 1 ' "$work/nan-test.log" &&
