@@ -26,7 +26,8 @@ class Parser(argparse.ArgumentParser):
     """Bad arguments get one error line (with a pointer to --help), not the usage block."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        name = self.prog.rsplit(".", 1)[0]  # as the script's other errors say it
+        self.exit(2, f"{name}: error: {message} (see {self.prog} --help)\n")
 
 
 def read_lines(path):

@@ -11,7 +11,8 @@ class Parser(argparse.ArgumentParser):
     one line is what a batch log or a wrapping script can show and grep."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        name = self.prog.rsplit(".", 1)[0]  # as the script's other errors say it
+        self.exit(2, f"{name}: error: {message} (see {self.prog} --help)\n")
 
 
 def positive_integer(text):

@@ -53,7 +53,7 @@ printf '#!/bin/sh\nexec %s -S "$@"\n' "$python" > "$work/bin/python-without-matp
 chmod +x "$work/bin/"*
 export PATH=$work/bin:$PATH
 
-error_line='^(scaling-study|scaling-study\.sh|plot-training|plot-training\.py): error: '
+error_line='^(scaling-study|plot-training): error: '
 
 # --- scaling-study.sh plan: bad arguments --------------------------------------------------
 s=$work/plan-study
