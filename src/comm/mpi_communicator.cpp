@@ -61,8 +61,8 @@ MpiCommunicator::MpiCommunicator(MPI_Comm comm) : comm_(comm) {
   // Node-shared reduction needs the same number of ranks on every node, so that segment l
   // means the same elements everywhere. DPTRAIN_SHARED_MEMORY=0 turns it off.
   const char* setting = std::getenv("DPTRAIN_SHARED_MEMORY");
-  const bool allowed = !(setting && std::string(setting) == "0");
-  shared_memory_ = allowed && local_size_ > 1 &&
+  node_memory_allowed_ = !(setting && std::string(setting) == "0");
+  shared_memory_ = node_memory_allowed_ && local_size_ > 1 &&
                    allreduce_min(local_size_) == allreduce_max(local_size_);
   if (shared_memory_ && local_size_ < size_) {
     DPTRAIN_MPI_CHECK(MPI_Comm_split(comm_, local_rank_, rank_, &across_nodes_comm_));
@@ -206,9 +206,19 @@ void MpiCommunicator::set_position(int epoch, std::int64_t step) {
 }
 
 void MpiCommunicator::enable_watchdog(double timeout_seconds) {
+  if (node_memory_allowed_) share_progress();
+  watchdog_ = std::make_unique<CollectiveWatchdog>(
+      timeout_seconds, rank_, [this](std::int64_t sequence) { return ranks_behind(sequence); },
+      [] { MPI_Abort(MPI_COMM_WORLD, 1); });
+}
+
+// Each rank of the node counts the collectives it has entered in a shared window, so that a
+// watchdog can name the ranks of its node that have not arrived.
+void MpiCommunicator::share_progress() {
   void* mine = nullptr;
-  DPTRAIN_MPI_CHECK(MPI_Win_allocate_shared(sizeof(std::int64_t), sizeof(std::int64_t),
-                                            MPI_INFO_NULL, node_comm_, &mine, &progress_window_));
+  check_node_memory(MPI_Win_allocate_shared(sizeof(std::int64_t), sizeof(std::int64_t), MPI_INFO_NULL,
+                                            node_comm_, &mine, &progress_window_),
+                    "node-shared memory for the collective watchdog");
   *static_cast<std::int64_t*>(mine) = 0;
   for (int r = 0; r < local_size_; ++r) {
     MPI_Aint size = 0;
@@ -217,14 +227,13 @@ void MpiCommunicator::enable_watchdog(double timeout_seconds) {
     DPTRAIN_MPI_CHECK(MPI_Win_shared_query(progress_window_, r, &size, &unit, &base));
     progress_.push_back(static_cast<volatile std::int64_t*>(base));
   }
+  my_progress_ = progress_[local_rank_];
   world_rank_of_local_.resize(local_size_);
   DPTRAIN_MPI_CHECK(MPI_Allgather(&rank_, 1, MPI_INT, world_rank_of_local_.data(), 1, MPI_INT, node_comm_));
-  watchdog_ = std::make_unique<CollectiveWatchdog>(
-      timeout_seconds, rank_, [this](std::int64_t sequence) { return ranks_behind(sequence); },
-      [] { MPI_Abort(MPI_COMM_WORLD, 1); });
 }
 
 std::string MpiCommunicator::ranks_behind(std::int64_t sequence) const {
+  if (progress_.empty()) return "unknown (with DPTRAIN_SHARED_MEMORY=0 the ranks share no progress)";
   std::string ranks;
   for (int r = 0; r < local_size_; ++r) {
     if (*progress_[r] < sequence) ranks += (ranks.empty() ? "rank " : ", rank ") + std::to_string(world_rank_of_local_[r]);
@@ -235,7 +244,7 @@ std::string MpiCommunicator::ranks_behind(std::int64_t sequence) const {
 MpiCommunicator::Watched::Watched(MpiCommunicator& comm, const char* what) : comm_(comm) {
   if (!comm_.watchdog_) return;
   const std::int64_t sequence = comm_.watchdog_->enter(what);
-  *comm_.progress_[comm_.local_rank_] = sequence;
+  *comm_.my_progress_ = sequence;
 }
 
 MpiCommunicator::Watched::~Watched() {

@@ -1,6 +1,7 @@
 #include "dptrain/comm/node_shared_buffer.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <string>
@@ -88,7 +89,10 @@ template <class T>
 std::vector<T*> allocate_slots(MPI_Comm node, std::size_t bytes, MPI_Win* window) {
   const auto padded = static_cast<MPI_Aint>((bytes + 4095) / 4096 * 4096);
   void* mine = nullptr;
-  DPTRAIN_MPI_CHECK(MPI_Win_allocate_shared(padded, sizeof(T), MPI_INFO_NULL, node, &mine, window));
+  char mib[32];
+  std::snprintf(mib, sizeof mib, "%.1f MiB", static_cast<double>(padded) / (1 << 20));
+  check_node_memory(MPI_Win_allocate_shared(padded, sizeof(T), MPI_INFO_NULL, node, &mine, window),
+                    std::string(mib) + " per rank of node-shared memory for gradient averaging");
   std::memset(mine, 0, static_cast<std::size_t>(padded));
   int size = 0;
   DPTRAIN_MPI_CHECK(MPI_Comm_size(node, &size));
@@ -104,6 +108,16 @@ std::vector<T*> allocate_slots(MPI_Comm node, std::size_t bytes, MPI_Win* window
 }
 
 }  // namespace
+
+void check_node_memory(int code, const std::string& what) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  throw Error("cannot allocate " + what + " (" + std::string(text, length) + "): is /dev/shm " +
+              "too small or full (df -h /dev/shm)? DPTRAIN_SHARED_MEMORY=0 averages through " +
+              "plain MPI instead");
+}
 
 NodeSharedBuffer::NodeSharedBuffer(MPI_Comm node, MPI_Comm across_nodes, std::size_t count)
     : node_(node), across_nodes_(across_nodes), count_(count) {

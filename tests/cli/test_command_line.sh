@@ -62,6 +62,13 @@ expect_error "batch size 0" "--batch-size must be at least 1 (got 0)" "$metrics"
   "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --batch-size 0 --metrics "$metrics"
 expect_error "more ranks than samples" "3 training samples for 4 ranks" "$metrics" -- \
   "$mpiexec" -n 4 "$dptrain" train --data "$work/three.h5" --metrics "$metrics"
+# Node-shared memory that cannot be had (Open MPI's backing folder does not exist, as a full
+# /dev/shm fails too) is named with the way around it, which then trains.
+no_shm=(env OMPI_MCA_osc_sm_backing_directory="$work/no-such-dir" "${mpi2[@]}" "$dptrain" train
+        --data "$work/good.h5" --epochs 1 --batch-size 4 --progress off)
+expect_error "no node-shared memory" "node-shared memory for gradient averaging .*DPTRAIN_SHARED_MEMORY=0" \
+  "$metrics" -- "${no_shm[@]}" --metrics "$metrics"
+expect_ok "DPTRAIN_SHARED_MEMORY=0 without node-shared memory" env DPTRAIN_SHARED_MEMORY=0 "${no_shm[@]}"
 # A batch larger than a rank's shard (12 samples: 6 per rank) trains, with one warning from
 # rank 0; a batch of the whole shard does not warn.
 big_batch() { timeout 120 "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --epochs 1 \

@@ -38,21 +38,24 @@ kill_one_rank() {
 }
 
 # A rank that stops responding before a collective: the watchdog names it and aborts the job.
-stuck_rank() {
-  local start status
+# With DPTRAIN_SHARED_MEMORY=0 the ranks share no progress: the watchdog still aborts, and says
+# that it cannot name the rank.
+stuck_rank() {  # NAME NOT_ARRIVED SHARED_MEMORY
+  local name=$1 not_arrived=$2 start status
   start=$(date +%s)
-  DPTRAIN_TEST_HANG_AT=1:40 timeout 60 "$mpiexec" -n 3 -x DPTRAIN_TEST_HANG_AT "$dptrain" train \
+  DPTRAIN_TEST_HANG_AT=1:40 DPTRAIN_SHARED_MEMORY=$3 timeout 60 "$mpiexec" -n 3 \
+    -x DPTRAIN_TEST_HANG_AT -x DPTRAIN_SHARED_MEMORY "$dptrain" train \
     --data "$work/data.h5" --batch-size 16 --threads 1 --epochs 50 --collective-timeout 4 \
     > "$work/stuck.log" 2>&1
   status=$?
   local took=$(( $(date +%s) - start ))
   # (Each rank's report is one write: the launcher must not splice two reports into one line.)
-  if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && grep -q 'not arrived: rank 1' "$work/stuck.log" &&
+  if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && grep -q "not arrived: $not_arrived" "$work/stuck.log" &&
      grep -q '^dptrain: error: rank [02]: .* has waited' "$work/stuck.log" &&
      ! grep -q 'error: .*dptrain: error' "$work/stuck.log" && [ "$(ranks_alive)" -eq 0 ]; then
-    ok "stuck rank: $(grep -m1 'not arrived' "$work/stuck.log" | cut -c1-150)... (${took} s)"
+    ok "$name: $(grep -m1 'not arrived' "$work/stuck.log" | cut -c1-150)... (${took} s)"
   else
-    fail "stuck rank: status $status after ${took} s"; tail -5 "$work/stuck.log"
+    fail "$name: status $status after ${took} s"; tail -5 "$work/stuck.log"
   fi
 }
 
@@ -255,7 +258,8 @@ diverging_loss() {
 }
 
 kill_one_rank
-stuck_rank
+stuck_rank "stuck rank" "rank 1" 1
+stuck_rank "stuck rank, DPTRAIN_SHARED_MEMORY=0" "unknown (with DPTRAIN_SHARED_MEMORY=0" 0
 stuck_rank_on_another_node
 signal_and_resume
 resume_on_fewer_ranks

@@ -70,16 +70,20 @@ class MpiCommunicator : public Communicator {
     MpiCommunicator& comm_;
   };
   std::string ranks_behind(std::int64_t sequence) const;
+  void share_progress();
   NodeSharedBuffer* shared_buffer_holding(const float* values, std::size_t count);
 
   MPI_Comm comm_;
   MPI_Comm node_comm_ = MPI_COMM_NULL;
   MPI_Comm across_nodes_comm_ = MPI_COMM_NULL;
+  bool node_memory_allowed_ = true;  // DPTRAIN_SHARED_MEMORY=0 turns every shared window off
   bool shared_memory_ = false;
   std::vector<std::unique_ptr<NodeSharedBuffer>> shared_buffers_;
   std::unique_ptr<CollectiveWatchdog> watchdog_;
   MPI_Win progress_window_ = MPI_WIN_NULL;
   std::vector<volatile std::int64_t*> progress_;  // collectives entered, per local rank
+  std::int64_t own_progress_ = 0;  // this rank's count when the node's ranks share none
+  volatile std::int64_t* my_progress_ = &own_progress_;
   std::vector<int> world_rank_of_local_;
   int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
 };

@@ -24,11 +24,18 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "dptrain/comm/transport_precision.h"
 
 namespace dptrain {
+
+// Throws unless `code`, from allocating a shared window, is MPI_SUCCESS. Open MPI backs such a
+// window with a file in /dev/shm (its osc_sm_backing_directory); one too small or full (a
+// container's 64 MB default) fails with an "internal error" that names neither the memory nor
+// the way around it, so the message does.
+void check_node_memory(int code, const std::string& what);
 
 class NodeSharedBuffer {
  public:
