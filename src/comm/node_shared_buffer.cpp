@@ -111,10 +111,7 @@ std::vector<T*> allocate_slots(MPI_Comm node, std::size_t bytes, MPI_Win* window
 
 void check_node_memory(int code, const std::string& what) {
   if (code == MPI_SUCCESS) return;
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  MPI_Error_string(code, text, &length);
-  throw Error("cannot allocate " + what + " (" + std::string(text, length) + "): is /dev/shm " +
+  throw Error("cannot allocate " + what + " (" + mpi_error_text(code) + "): is /dev/shm " +
               "too small or full (df -h /dev/shm)? DPTRAIN_SHARED_MEMORY=0 averages through " +
               "plain MPI instead");
 }

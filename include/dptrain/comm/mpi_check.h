@@ -10,12 +10,17 @@
 
 namespace dptrain {
 
-inline void mpi_check(int code, const char* call) {
-  if (code == MPI_SUCCESS) return;
+// MPI's own words for an error code.
+inline std::string mpi_error_text(int code) {
   char text[MPI_MAX_ERROR_STRING];
   int length = 0;
   MPI_Error_string(code, text, &length);
-  throw Error(std::string(call) + " failed: " + std::string(text, length));
+  return std::string(text, length);
+}
+
+inline void mpi_check(int code, const char* call) {
+  if (code == MPI_SUCCESS) return;
+  throw Error(std::string(call) + " failed: " + mpi_error_text(code));
 }
 
 }  // namespace dptrain
