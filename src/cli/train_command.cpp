@@ -210,11 +210,13 @@ void warn_if_batch_exceeds_shard(const TrainConfig& c, const Communicator& comm,
 struct ResumeReport {
   std::string note;
   std::string warning;
+  bool from_checkpoint = false;
 };
 
 ResumeReport resume_newest(Trainer& trainer, const TrainConfig& c) {
   ResumeReport report;
   const auto path = Checkpointer(c.checkpoint_dir, c.keep_checkpoints).newest_valid(&report.warning);
+  report.from_checkpoint = path.has_value();
   report.note = path ? trainer.resume(*path)
                      : "no checkpoint in " + c.checkpoint_dir + ": starting from the beginning";
   return report;
@@ -259,6 +261,8 @@ int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup, T
     print_configuration(t, comm, trainer);
     if (!resumed.warning.empty()) std::cerr << "dptrain: warning: " << resumed.warning << std::endl;
     if (!resumed.note.empty()) std::cout << "# " << resumed.note << std::endl;
+    // The epochs before the checkpoint stay in the metrics file; position().epoch counts them.
+    if (resumed.from_checkpoint) setup.reporters->resumed(trainer.position().epoch);
   }
   const RunSummary summary = trainer.run(setup.reporters.get());
   if (summary.stopped) {

@@ -67,9 +67,32 @@ JsonLinesReporter::JsonLinesReporter(const std::string& path) : path_(path) {
 }
 
 void JsonLinesReporter::write(const nlohmann::json& record) {
-  if (!out_.is_open()) out_.open(path_, std::ios::trunc);
-  out_ << record.dump() << std::endl;
+  if (!out_.is_open() && !kept_.empty()) {
+    // The earlier epochs and the first new one replace the file in one rename: a failure here
+    // leaves the file as the interrupted run left it.
+    write_text_atomically(path_, kept_ + record.dump() + "\n");
+    out_.open(path_, std::ios::app);
+  } else {
+    if (!out_.is_open()) out_.open(path_, std::ios::trunc);
+    out_ << record.dump() << std::endl;
+  }
   if (!out_) throw Error(path_ + ": writing metrics failed (disk full?)");
+}
+
+void JsonLinesReporter::resumed(int completed_epochs) {
+  // Epochs past the checkpoint are trained again, and a summary describes the run it ended:
+  // only the completed epochs' records are kept, in their order. Lines that are not epoch
+  // records (a line cut short when a job was killed) are dropped.
+  std::ifstream in(path_);
+  kept_.clear();
+  int next = 1;
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!record.is_object() || !record.contains("epoch") || !record["epoch"].is_number_integer()) continue;
+    if (record["epoch"].get<int>() != next || next > completed_epochs) continue;
+    kept_ += line + "\n";
+    ++next;
+  }
 }
 
 void JsonLinesReporter::epoch(const EpochMetrics& m) {
@@ -114,6 +137,10 @@ void ReporterList::step(const StepProgress& p) {
 
 void ReporterList::epoch(const EpochMetrics& m) {
   for (auto& r : reporters_) r->epoch(m);
+}
+
+void ReporterList::resumed(int completed_epochs) {
+  for (auto& r : reporters_) r->resumed(completed_epochs);
 }
 
 void ReporterList::summary(const RunSummary& s) {

@@ -167,6 +167,28 @@ resume_in_turns() {
   fi
 }
 
+# The metrics file of a resumed job: the records of the epochs its checkpoint completed stay
+# as they were, later ones (trained again) and the summary go, and the new epochs follow, so
+# the file holds every epoch once. Here 3 epochs ran, the checkpoint after epoch 3 is lost, and
+# the job resumes from the one after epoch 2 to reach epoch 5.
+metrics_across_resumes() {
+  local ck=$work/metrics-ck m=$work/metrics-resumed.jsonl
+  train --epochs 3 --checkpoint-dir "$ck" --keep-checkpoints 5 --metrics "$m" --progress off \
+    > "$work/metrics1.log" 2>&1 || { fail "metrics across resumes: first run"; return; }
+  head -n 2 "$m" > "$work/metrics-first-two.jsonl"
+  rm "$ck/ckpt-e0003-s00000000.dpt"
+  train --epochs 5 --checkpoint-dir "$ck" --resume --metrics "$m" --progress off \
+    > "$work/metrics2.log" 2>&1 || { fail "metrics across resumes: resumed run"; tail -3 "$work/metrics2.log"; return; }
+  local epochs
+  epochs=$(grep -o '"epoch":[0-9]*' "$m" | cut -d: -f2 | tr '\n' ' ')
+  if [ "$epochs" = "1 2 3 4 5 " ] && [ "$(grep -c '"summary":true' "$m")" -eq 1 ] &&
+     tail -n 1 "$m" | grep -q '"summary":true' && cmp -s <(head -n 2 "$m") "$work/metrics-first-two.jsonl"; then
+    ok "metrics across a resume: epochs 1 and 2 kept as written, 3 to 5 after them, one summary"
+  else
+    fail "metrics across resumes: epochs '$epochs'"; cut -c1-80 "$m"
+  fi
+}
+
 # A damaged newest checkpoint is skipped with a warning; the one before it is used.
 damaged_checkpoint() {
   local ck=$work/parts/ck newest older
@@ -264,6 +286,7 @@ stuck_rank_on_another_node
 signal_and_resume
 resume_on_fewer_ranks
 resume_in_turns
+metrics_across_resumes
 damaged_checkpoint
 truncated_data
 mismatched_ranks

@@ -90,6 +90,9 @@ class MetricsReporter {
   virtual void step(const StepProgress&) {}
   virtual void epoch(const EpochMetrics& metrics) = 0;
   virtual void summary(const RunSummary& summary) = 0;
+  // Called before the first epoch when the run continues from a checkpoint taken after
+  // `completed_epochs` whole epochs: what was reported of those epochs stands.
+  virtual void resumed(int /*completed_epochs*/) {}
 };
 
 }  // namespace dptrain

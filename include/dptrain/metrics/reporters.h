@@ -25,18 +25,22 @@ class ConsoleReporter : public MetricsReporter {
 };
 
 // One JSON object per line and epoch, then one with "summary": true. Each line is flushed as
-// it is written, so a job killed mid-run keeps the epochs it finished.
+// it is written, so a job killed mid-run keeps the epochs it finished. A resumed run keeps the
+// file's records of the epochs its checkpoint had completed and goes on after them, so that a
+// job restarted any number of times leaves one file with every epoch once.
 class JsonLinesReporter : public MetricsReporter {
  public:
   explicit JsonLinesReporter(const std::string& path);
   void epoch(const EpochMetrics& m) override;
   void summary(const RunSummary& s) override;
+  void resumed(int completed_epochs) override;
 
  private:
   void write(const nlohmann::json& record);
 
   std::ofstream out_;  // opened (and emptied) by the first record
   std::string path_;
+  std::string kept_;  // the earlier epochs' lines that the first record is written after
 };
 
 // Forwards to several reporters.
@@ -46,6 +50,7 @@ class ReporterList : public MetricsReporter {
   void step(const StepProgress& p) override;
   void epoch(const EpochMetrics& m) override;
   void summary(const RunSummary& s) override;
+  void resumed(int completed_epochs) override;
 
  private:
   std::vector<std::unique_ptr<MetricsReporter>> reporters_;
