@@ -37,10 +37,9 @@ dptrain_job_start() {
     "${SLURM_NTASKS_PER_NODE:-?} rank(s) x $threads thread(s), writing to $DPTRAIN_RUN_DIR"
 }
 
-# Checkpoint options, once dptrain has them (detected from its help, so this script needs no
-# change when they land): --checkpoint-dir always, --resume when a checkpoint is there.
+# Checkpoint options: --checkpoint-dir always, --resume when a checkpoint is there (a job
+# resubmitted after a time limit or a preemption continues where it stopped).
 dptrain_checkpoint_args() {
-  if ! "$(dptrain_bin)" train --help 2>/dev/null | grep -q -- '--checkpoint-dir'; then return 0; fi
   local dir=$DPTRAIN_RUN_DIR/checkpoints
   printf '%s\n' --checkpoint-dir "$dir"
   if [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then printf '%s\n' --resume; fi

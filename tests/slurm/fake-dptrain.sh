@@ -1,12 +1,8 @@
 #!/bin/bash
 # Stands in for a dptrain that checkpoints on SIGUSR1, to test the job scripts' signal wiring
-# without depending on dptrain's own checkpointing: it advertises --checkpoint-dir, records
-# its arguments, reports that it is running, and on USR1 records where it was and exits with
-# the "checkpointed" code 75. Files go to $FAKE_DPTRAIN_DIR, one per rank.
-if [ "$1" = train ] && [ "${2:-}" = --help ]; then
-  echo "  --checkpoint-dir DIR   (fake)"
-  exit 0
-fi
+# without depending on dptrain's own checkpointing: it records its arguments, reports that it
+# is running, and on USR1 records where it was and exits with the "checkpointed" code 75.
+# Files go to $FAKE_DPTRAIN_DIR, one per rank.
 rank=${SLURM_PROCID:?}
 # Like dptrain, USR1 and TERM both mean "checkpoint and stop" (srun sends TERM to the ranks
 # that are left once one has exited); later signals are ignored while stopping.
