@@ -57,11 +57,16 @@ std::vector<std::string> fingerprint_differences(const std::string& a, const std
   std::map<std::string, bool> keys;
   for (const auto& kv : left) keys[kv.first] = true;
   for (const auto& kv : right) keys[kv.first] = true;
+  // Other models have other parameters: their shapes would only repeat the model's difference.
+  const auto value = [](const std::map<std::string, std::string>& m, const std::string& key) {
+    const auto found = m.find(key);
+    return found == m.end() ? std::string("(absent)") : found->second;
+  };
+  const bool models_differ = value(left, "model") != value(right, "model");
   std::vector<std::string> differences;
   for (const auto& kv : keys) {
-    const auto l = left.find(kv.first), r = right.find(kv.first);
-    const std::string lv = l == left.end() ? "(absent)" : l->second;
-    const std::string rv = r == right.end() ? "(absent)" : r->second;
+    if (models_differ && kv.first == "parameters") continue;
+    const std::string lv = value(left, kv.first), rv = value(right, kv.first);
     if (lv != rv) differences.push_back(kv.first + ": " + lv + " vs " + rv);
   }
   return differences;
