@@ -227,7 +227,6 @@ void MpiCommunicator::share_progress() {
     DPTRAIN_MPI_CHECK(MPI_Win_shared_query(progress_window_, r, &size, &unit, &base));
     progress_.push_back(static_cast<volatile std::int64_t*>(base));
   }
-  my_progress_ = progress_[local_rank_];
   world_rank_of_local_.resize(local_size_);
   DPTRAIN_MPI_CHECK(MPI_Allgather(&rank_, 1, MPI_INT, world_rank_of_local_.data(), 1, MPI_INT, node_comm_));
 }
@@ -244,7 +243,7 @@ std::string MpiCommunicator::ranks_behind(std::int64_t sequence) const {
 MpiCommunicator::Watched::Watched(MpiCommunicator& comm, const char* what) : comm_(comm) {
   if (!comm_.watchdog_) return;
   const std::int64_t sequence = comm_.watchdog_->enter(what);
-  *comm_.my_progress_ = sequence;
+  if (!comm_.progress_.empty()) *comm_.progress_[comm_.local_rank_] = sequence;
 }
 
 MpiCommunicator::Watched::~Watched() {

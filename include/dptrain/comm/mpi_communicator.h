@@ -81,9 +81,8 @@ class MpiCommunicator : public Communicator {
   std::vector<std::unique_ptr<NodeSharedBuffer>> shared_buffers_;
   std::unique_ptr<CollectiveWatchdog> watchdog_;
   MPI_Win progress_window_ = MPI_WIN_NULL;
-  std::vector<volatile std::int64_t*> progress_;  // collectives entered, per local rank
-  std::int64_t own_progress_ = 0;  // this rank's count when the node's ranks share none
-  volatile std::int64_t* my_progress_ = &own_progress_;
+  // Collectives entered, per local rank; empty when the ranks share no memory.
+  std::vector<volatile std::int64_t*> progress_;
   std::vector<int> world_rank_of_local_;
   int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
 };
