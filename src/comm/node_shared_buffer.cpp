@@ -35,14 +35,23 @@ Segment segment_of(int local_rank, int local_size, std::size_t count) {
   return {begin, std::min(last * 16, count) - begin};
 }
 
-// out[i] = sum over slots of slot[i], summed in slot order on every rank so that results are
-// bit-identical wherever they are computed. `out` may be one of the slots: each block is read
-// completely before it is written. Built for AVX-512, AVX2 and plain x86-64, chosen when the
-// program starts: a portable build would otherwise add 4 floats at a time on CPUs that add 16.
+// The sum over slots of slot[i], formed in slot order on every rank so that results are
+// bit-identical wherever they are computed, block by block: each finished block goes to
+// `finish`. Built for AVX-512, AVX2 and plain x86-64, chosen when the program starts: a portable
+// build would otherwise add 4 floats at a time on CPUs that add 16.
+struct BlockSink {
+  // out[i] = sum[i] when `parameters` is null (`out` may be one of the slots: each block is read
+  // completely before it is written); else parameters[i] += scale * sum[i], an SGD step taken
+  // while the block is still in the core's cache, and `out` is left alone.
+  float* out;
+  float* parameters;
+  float scale;
+};
+
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
-void sum_slots(const std::vector<const float*>& slots, float* out, std::size_t count) {
+void sum_slots(const std::vector<const float*>& slots, BlockSink sink, std::size_t count) {
   constexpr std::size_t kBlock = 1024;
   alignas(64) float sum[kBlock];
   for (std::size_t start = 0; start < count; start += kBlock) {
@@ -53,7 +62,12 @@ void sum_slots(const std::vector<const float*>& slots, float* out, std::size_t c
       const float* __restrict__ next = slots[s] + start;
       for (std::size_t i = 0; i < n; ++i) sum[i] += next[i];
     }
-    std::memcpy(out + start, sum, n * sizeof(float));
+    if (sink.parameters) {
+      float* __restrict__ parameters = sink.parameters + start;
+      for (std::size_t i = 0; i < n; ++i) parameters[i] += sink.scale * sum[i];
+    } else {
+      std::memcpy(sink.out + start, sum, n * sizeof(float));
+    }
   }
 }
 
@@ -171,9 +185,17 @@ void NodeSharedBuffer::allreduce_sum(std::size_t offset, std::size_t count,
 void NodeSharedBuffer::allreduce_sum_into_parameters(std::size_t offset, std::size_t count,
                                                      TransportPrecision precision, float scale) {
   if (!parameters_) throw Error("internal: allreduce_sum_into_parameters before share_parameters");
-  const Segment mine = sum_my_segment(offset, count, precision);
-  add_scaled(slots_[local_rank_] + offset + mine.begin, mine.count, scale,
-             parameters_ + offset + mine.begin);
+  const Segment mine = segment_of(local_rank_, local_size_, count);
+  float* my_parameters = parameters_ + offset + mine.begin;
+  if (precision == TransportPrecision::fp32 && across_nodes_ == MPI_COMM_NULL) {
+    // One pass over the segment instead of two: the sum is never stored, and the slot is left
+    // as the caller may find it ("partly summed").
+    node_barrier();  // every rank's contribution is in its slot
+    sum_slots(segment_in_every_slot(offset, mine), {nullptr, my_parameters, scale}, mine.count);
+  } else {
+    sum_my_segment(offset, count, precision);
+    add_scaled(slots_[local_rank_] + offset + mine.begin, mine.count, scale, my_parameters);
+  }
   // Every segment of the parameters is updated before any rank reads them (its next forward),
   // and every rank has read the slots (and twins) before any rank writes its own again (its
   // next backward).
@@ -196,9 +218,7 @@ NodeSharedBuffer::Segment NodeSharedBuffer::sum_my_segment(std::size_t offset, s
   float* result = slots_[local_rank_] + offset + mine.begin;
   if (precision == TransportPrecision::fp32) {
     node_barrier();  // every rank's contribution is in its slot
-    std::vector<const float*> inputs;
-    for (float* slot : slots_) inputs.push_back(slot + offset + mine.begin);
-    sum_slots(inputs, result, mine.count);
+    sum_slots(segment_in_every_slot(offset, mine), {result, nullptr, 0.0f}, mine.count);
   } else {
     sum_my_segment_in_16_bits(offset, count, mine, precision);
   }
@@ -213,6 +233,12 @@ NodeSharedBuffer::Segment NodeSharedBuffer::sum_my_segment(std::size_t offset, s
     decode(published, mine.count, precision, result);
   }
   return mine;
+}
+
+std::vector<const float*> NodeSharedBuffer::segment_in_every_slot(std::size_t offset, Segment mine) const {
+  std::vector<const float*> inputs;
+  for (float* slot : slots_) inputs.push_back(slot + offset + mine.begin);
+  return inputs;
 }
 
 void NodeSharedBuffer::sum_my_segment_in_16_bits(std::size_t offset, std::size_t count,

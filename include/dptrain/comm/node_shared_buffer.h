@@ -83,6 +83,8 @@ class NodeSharedBuffer {
   void node_barrier();
   // Leaves this rank's segment of [offset, offset + count), summed over all ranks, in its slot.
   Segment sum_my_segment(std::size_t offset, std::size_t count, TransportPrecision precision);
+  // Segment `mine` of [offset, ...) in every local rank's slot, in local rank order.
+  std::vector<const float*> segment_in_every_slot(std::size_t offset, Segment mine) const;
   void sum_my_segment_in_16_bits(std::size_t offset, std::size_t count, Segment mine,
                                  TransportPrecision precision);
   void copy_back_other_segments(std::size_t offset, std::size_t count, TransportPrecision precision);
