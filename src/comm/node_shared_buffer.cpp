@@ -188,8 +188,7 @@ void NodeSharedBuffer::allreduce_sum_into_parameters(std::size_t offset, std::si
   const Segment mine = segment_of(local_rank_, local_size_, count);
   float* my_parameters = parameters_ + offset + mine.begin;
   if (precision == TransportPrecision::fp32 && across_nodes_ == MPI_COMM_NULL) {
-    // One pass over the segment instead of two: the sum is never stored, and the slot is left
-    // as the caller may find it ("partly summed").
+    // One pass over the segment instead of two: the sum is never stored.
     node_barrier();  // every rank's contribution is in its slot
     sum_slots(segment_in_every_slot(offset, mine), {nullptr, my_parameters, scale}, mine.count);
   } else {

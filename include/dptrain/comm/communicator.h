@@ -77,7 +77,8 @@ class Communicator {
   }
   // Collective, on gradients whose parameters are shared: sums `values` over all ranks like
   // allreduce_sum, then adds `scale` times the sum to the shared parameters at the same place
-  // (an SGD step, each rank of a node doing a part). `values` ends partly summed.
+  // (an SGD step, each rank of a node doing a part). `values` ends undefined: partly summed, or
+  // as it was.
   virtual void allreduce_sum_into_parameters(float* /*values*/, std::size_t /*count*/,
                                              TransportPrecision /*precision*/, float /*scale*/) {
     throw Error("internal: no shared parameters to update");

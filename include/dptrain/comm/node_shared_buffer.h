@@ -69,7 +69,8 @@ class NodeSharedBuffer {
 
   // Collective: sums data()[offset, offset + count) over all ranks like allreduce_sum, then adds
   // `scale` times the sum to shared_parameters()[offset, offset + count), each rank of a node
-  // a segment. Only the calling rank's segment of data() holds the sum afterwards.
+  // a segment. data() is left with this rank's contribution, except that between nodes its
+  // segment holds the sum (a single node takes the step as it sums, and never stores the sum).
   void allreduce_sum_into_parameters(std::size_t offset, std::size_t count,
                                      TransportPrecision precision, float scale);
 
