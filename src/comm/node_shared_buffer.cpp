@@ -37,7 +37,7 @@ Segment segment_of(int local_rank, int local_size, std::size_t count) {
 
 // The sum over slots of slot[i], formed in slot order on every rank so that results are
 // bit-identical wherever they are computed, block by block: each finished block goes to
-// `finish`. Built for AVX-512, AVX2 and plain x86-64, chosen when the program starts: a portable
+// `sink`. Built for AVX-512, AVX2 and plain x86-64, chosen when the program starts: a portable
 // build would otherwise add 4 floats at a time on CPUs that add 16.
 struct BlockSink {
   // out[i] = sum[i] when `parameters` is null (`out` may be one of the slots: each block is read

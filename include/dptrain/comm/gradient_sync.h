@@ -41,8 +41,8 @@ struct GradientSyncOptions {
   // Where the transport shares memory between the ranks of a node: hold the parameters there,
   // once per node, and let finish() end in the SGD step p -= lr * sum (see set_learning_rate),
   // each rank of a node updating its part of every bucket. Saves every rank copying the whole
-  // sum back and stepping all the parameters. The gradients are then no longer the rank's own
-  // (see Communicator::allreduce_sum_into_parameters).
+  // sum back and stepping all the parameters. After finish() the gradients hold nothing to
+  // read: partly summed, or this rank's own (Communicator::allreduce_sum_into_parameters).
   bool sgd_step = false;
 };
 
