@@ -76,6 +76,9 @@ save_results() {
 probe() {
   nvidia-smi -L
   echo "cores: $(nproc)"
+  # Whether the 16 cores are 16 physical ones or 8 with two threads each decides what 16 ranks
+  # can reach; the CPU scaling series is read against this.
+  lscpu | grep -E '^(Model name|Thread|Core|Socket|NUMA node\(s\)|L2|L3)' || true
   $PYTHON -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.is_available(), "nccl", torch.cuda.nccl.version())'
   mpirun --version | head -1
   cmake --version | head -1
