@@ -7,9 +7,11 @@
 # machine.
 #   scripts/gpu-check.sh OUT_DIR       OUT_DIR receives gpu-check.log and results.tgz
 # BUDGET_S=N: the seconds this call may take (a host lent for a fixed time). A step that would
-# likely not finish in what is left is skipped and named; results.tgz is rewritten after every
-# step, so a call cut short still returns what it measured.
-# CPU_SCALING=0 leaves the CPU scaling series out.
+# likely not finish in what is left is skipped and named; results.tgz is rewritten every
+# SAVE_EVERY_S seconds (default 15) while a step runs and after every step, so a call cut
+# short, even in the middle of a benchmark, still returns what it measured.
+# CPU_SCALING=0 leaves the CPU scaling series out; SCALING_RANKS="1 2 4 8 16" (the default)
+# are its rank counts.
 # STEPS="..." runs only the steps named (probe unpack configure build gpu-tests gpu-bench
 # cpu-scaling cpu-tests), e.g. STEPS="unpack configure build cpu-scaling" in a second call on a
 # host that still has build-gpu from the first (configure and build are then quick).
@@ -33,6 +35,10 @@ for name in $STEPS; do
 done
 BUDGET_S=${BUDGET_S:-0}  # 0: no limit
 [[ $BUDGET_S =~ ^[0-9]+$ ]] || usage_error "BUDGET_S='$BUDGET_S' is not a number of seconds"
+SAVE_EVERY_S=${SAVE_EVERY_S:-15}
+[[ $SAVE_EVERY_S =~ ^[1-9][0-9]*$ ]] || usage_error "SAVE_EVERY_S='$SAVE_EVERY_S' is not a number of seconds"
+SCALING_RANKS=${SCALING_RANKS:-"1 2 4 8 16"}
+require_counts SCALING_RANKS "$SCALING_RANKS"
 
 out=${1:-$DPTRAIN_ROOT/results/gpu-check}
 mkdir -p "$out" 2>/dev/null && out=$(cd "$out" && pwd) || usage_error "cannot create the output folder '$out'"
@@ -57,7 +63,14 @@ step() {  # NAME SECONDS COMMAND...: runs a step that takes about SECONDS, timed
     return 0
   fi
   log "== $name"
-  if "$@"; then
+  # In the background, so that this shell saves what the step has measured so far while it runs.
+  "$@" &
+  local running=$! waited=0
+  while kill -0 "$running" 2>/dev/null; do
+    sleep 1
+    (( ++waited % SAVE_EVERY_S )) || save_results
+  done
+  if wait "$running"; then
     log "== $name: ok ($((SECONDS - start)) s)"
   else
     log "== $name: FAILED ($((SECONDS - start)) s)"
@@ -66,11 +79,17 @@ step() {  # NAME SECONDS COMMAND...: runs a step that takes about SECONDS, timed
   save_results
 }
 
-# The benchmarks' files (metrics, PyTorch JSON lines), without the data copies.
+# The benchmarks' files (metrics, PyTorch JSON lines), without the data copies. Written aside
+# and renamed, so that results.tgz is a whole archive even when the call is cut short while it
+# is written.
 save_results() {
   local kept
   kept=$(cd "$work" && ls -d bench cpu-scaling 2>/dev/null)
-  [ -z "$kept" ] || tar -czf "$out/results.tgz" --exclude=torchvision -C "$work" $kept
+  [ -n "$kept" ] || return 0
+  # Exit status 1: a benchmark wrote a file while it was read; the archive holds what was
+  # there, and the next save the rest.
+  tar -czf "$out/results.tgz.part" --exclude=torchvision -C "$work" $kept 2>/dev/null
+  [ $? -le 1 ] && mv -f "$out/results.tgz.part" "$out/results.tgz"
 }
 
 probe() {
@@ -130,7 +149,7 @@ cpu_tests() {
 # One round of 3 epochs: at 16 ranks an epoch of dptrain lasts ~0.2 s, so the best of 3 rather
 # than 2 epochs, for about 30 s more in all.
 cpu_scaling() {
-  RESULTS=$work/cpu-scaling RANKS="1 2 4 8 16" REPEATS=1 EPOCHS=3 EXPECT_EFFICIENCY=0.75 EXPECT_VS_DDP=8 \
+  RESULTS=$work/cpu-scaling RANKS=$SCALING_RANKS REPEATS=1 EPOCHS=3 EXPECT_EFFICIENCY=0.75 EXPECT_VS_DDP=8 \
     "$DPTRAIN_ROOT/scripts/bench-vs-pytorch.sh"
 }
 
