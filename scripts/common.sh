@@ -99,7 +99,10 @@ install_packages() {
     "${missing[@]}"
 }
 
+# DPTRAIN_SKIP_BUILD=1 takes the dptrain in BUILD_DIR as it is (scripts/gpu-check.sh, which
+# configures and builds it for a GPU host itself).
 build_dptrain() {
+  [ "${DPTRAIN_SKIP_BUILD:-0}" = 1 ] && return 0
   cmake -S "$DPTRAIN_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BUILD_DIR"
 }
