@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# scripts/bench-gpu.sh (with scripts/bench/compare_gpu.py) and scripts/gpu-check.sh, on a
+# machine without a GPU: fake dptrain, Python, nvidia-smi, cmake, ninja and ctest stand in for
+# the GPU host's, so that what the scripts do with their steps and results is checked wherever
+# the tests run, not first on a GPU host lent by the minute.
+# bench-gpu.sh: all runs good -> every check passes; a failed run is named, the runs after it
+# still run, and the comparison marks the missing results; a GPU rate under its target fails.
+# gpu-check.sh: all steps pass and results.tgz holds both benchmarks; a failed GPU build still
+# gives the CPU series (from a build without CUDA); a small BUDGET_S skips and names steps; a
+# call cut short mid-benchmark leaves a whole results.tgz with the runs that finished.
+# Never a Python traceback.
+# Usage: test_gpu_scripts.sh SOURCE_DIR
+set -u
+source_dir=$(realpath "$1")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+source "$source_dir/tests/cli/expect.sh"
+fakes=$work/fakes
+mkdir -p "$fakes" "$work/idx"
+for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+  echo fake | gzip > "$work/idx/$f.gz"
+done
+
+# dptrain: `train` writes 3 epochs of metrics with the quickstart's accuracy curve, at
+# FAKE_GPU_SPEED samples/s with --device cuda and 18000 per rank on the CPU; runs named in
+# FAKE_FAIL fail as dptrain does, and those in FAKE_SLOW take a minute. `bench allreduce` and
+# `convert` write what the scripts read of them.
+cat > "$fakes/dptrain" <<'EOF'
+#!/usr/bin/env bash
+command=$1
+metrics= device=cpu json= output=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --metrics) metrics=$2; shift ;; --device) device=$2; shift ;;
+    --json) json=$2; shift ;; --output) output=$2; shift ;;
+  esac
+  shift
+done
+rank=${OMPI_COMM_WORLD_RANK:-0} ranks=${OMPI_COMM_WORLD_SIZE:-1}
+case $command in
+  convert) echo fake > "$output"; exit 0 ;;
+  bench) [ "$rank" = 0 ] && echo '{"sizes":[{"bytes":2678824,"seconds":0.0002}]}' > "$json"; echo "busbw"; exit 0 ;;
+esac
+name=$(basename "$metrics" .jsonl)
+if [[ " ${FAKE_FAIL:-} " == *" $name "* ]]; then echo "dptrain: error: $name broke"; exit 1; fi
+if [[ " ${FAKE_SLOW:-} " == *" $name "* ]]; then sleep 60; fi
+[ "$rank" = 0 ] || exit 0
+speed=$((18000 * ranks))
+[ "$device" = cuda ] && speed=$FAKE_GPU_SPEED
+epoch=0
+for accuracy in 0.495 0.592 0.613; do
+  epoch=$((epoch + 1))
+  echo "{\"epoch\":$epoch,\"samples\":60000,\"samples_per_second\":$speed,\"test_accuracy\":$accuracy}" >> "$metrics"
+  echo "epoch $epoch: test accuracy $accuracy, $speed samples/s"
+done
+echo '{"summary":true}' >> "$metrics"
+EOF
+# Python: runs the comparisons for real and plays the PyTorch references (quickstart 8000
+# samples/s, DDP 2000 per rank; those named in FAKE_FAIL fail) and torch's own answers.
+cat > "$fakes/python" <<'EOF'
+#!/usr/bin/env bash
+case $1 in
+  -c) [[ $2 == *cmake_prefix_path* ]] && echo /nonexistent/torch || echo "torch 2.11 cuda 13.0 True nccl (2, 28, 0)"; exit 0 ;;
+esac
+speed=8000
+case $(basename "$1") in
+  compare.py | compare_gpu.py) exec /usr/bin/python3 "$@" ;;
+  pytorch_quickstart.py) name=quickstart ;;
+  pytorch_ddp.py) name=ddp speed=$((2000 * ${OMPI_COMM_WORLD_SIZE:-1})) ;;
+  pytorch_cuda_graph.py) name=cuda-graph ;;
+esac
+[[ " $* " == *" --device cuda "* ]] && name=$name-gpu
+if [[ " ${FAKE_FAIL:-} " == *" $name "* ]]; then echo "RuntimeError: $name broke" >&2; exit 1; fi
+[ "${OMPI_COMM_WORLD_RANK:-0}" = 0 ] || exit 0
+echo "{\"reference\":\"$name\",\"samples_per_second\":$speed,\"test_accuracy\":[0.495,0.592,0.613]}"
+EOF
+# The GPU host's tools: a build puts the fake dptrain in the build folder (a build of
+# build-gpu fails with FAKE_GPU_BUILD_FAILS=1), ninja has no work where a dptrain is, and
+# ctest passes.
+cat > "$fakes/cmake" <<'EOF'
+#!/usr/bin/env bash
+case $1 in
+  --version) echo "cmake version 3.28 (fake)" ;;
+  --build)
+    [ "${FAKE_GPU_BUILD_FAILS:-0}" = 1 ] && [[ $2 == */build-gpu ]] && { echo "error: fake compile error"; exit 1; }
+    cp "$(dirname "$0")/dptrain" "$2/dptrain" ;;
+  *) while [ $# -gt 0 ]; do [ "$1" = -B ] && mkdir -p "$2"; shift; done ;;
+esac
+EOF
+cat > "$fakes/ninja" <<'EOF'
+#!/usr/bin/env bash
+[ -x "$2/dptrain" ] && echo "ninja: no work to do." || echo "[1/1] Linking CXX executable dptrain"
+EOF
+printf '#!/bin/sh\necho "100%% tests passed (fake)"\n' > "$fakes/ctest"
+printf '#!/bin/sh\necho "GPU 0: NVIDIA H100 (fake)"\n' > "$fakes/nvidia-smi"
+chmod +x "$fakes/"*
+
+no_traceback() {  # NAME LOG
+  if grep -q Traceback "$2"; then fail "$1: Python traceback"; tail -20 "$2"; else pass "$1: no traceback"; fi
+}
+
+# ================================ scripts/bench-gpu.sh ========================================
+touch "$work/data.h5"
+bench_gpu() {  # RESULTS FAKE_FAIL FAKE_GPU_SPEED: runs the script, its output in RESULTS.log
+  env BUILD_DIR="$fakes" PYTHON="$fakes/python" DATA_FILE="$work/data.h5" \
+    FASHION_MNIST_IDX="$work/idx" RESULTS="$1" FAKE_FAIL="$2" FAKE_GPU_SPEED="$3" EPOCHS=3 \
+    timeout 300 bash "$source_dir/scripts/bench-gpu.sh" > "$1.log" 2>&1
+}
+
+bench_gpu "$work/good" "" 600000; status=$?
+if [ "$status" -eq 0 ] && ! grep -q '^FAIL' "$work/good.log" &&
+   grep -q '^PASS  dptrain 1 rank on the GPU: 600000 samples/s' "$work/good.log" &&
+   grep -q '^PASS  GPU accuracy curve follows the CPU curve' "$work/good.log"; then
+  pass "bench-gpu, all runs good: every check passes, exit 0"
+else
+  fail "bench-gpu, all runs good: exit $status"; tail -30 "$work/good.log"
+fi
+no_traceback "bench-gpu, all runs good" "$work/good.log"
+
+bench_gpu "$work/broken" "cuda-graph cuda-eager" 600000; status=$?
+log=$work/broken.log
+if [ "$status" -ne 0 ] && grep -q 'cuda-graph FAILED' "$log" && grep -q 'cuda-eager FAILED' "$log" &&
+   grep -q 'failed runs: cuda-graph cuda-eager' "$log"; then
+  pass "bench-gpu: failed runs are named, exit $status"
+else
+  fail "bench-gpu, failed runs: exit $status"; tail -30 "$log"
+fi
+if [ -s "$work/broken/cpu.jsonl" ] && [ -s "$work/broken/cuda-2-ranks-mpi.jsonl" ]; then
+  pass "bench-gpu: the runs after a failed one still ran"
+else
+  fail "bench-gpu: the runs after a failed one did not run"; ls "$work/broken"
+fi
+if grep -qE '^PyTorch, whole step as a CUDA graph +no result' "$log" &&
+   grep -q '^FAIL  dptrain cuda-eager trains all 60000 samples per epoch: no result from cuda-eager' "$log" &&
+   grep -q '^PASS  dptrain 1 rank on the GPU' "$log"; then
+  pass "bench-gpu: the comparison marks the missing results and still checks the others"
+else
+  fail "bench-gpu: the comparison of a run with missing results"; tail -30 "$log"
+fi
+no_traceback "bench-gpu, failed runs" "$log"
+
+bench_gpu "$work/slow" "" 400000; status=$?
+if [ "$status" -ne 0 ] && grep -q '^FAIL  dptrain 1 rank on the GPU: 400000 samples/s (expected >= 500000)' "$work/slow.log"; then
+  pass "bench-gpu: a GPU rate under the target fails, exit $status"
+else
+  fail "bench-gpu, a GPU rate under the target: exit $status"; tail -30 "$work/slow.log"
+fi
+
+# ================================ scripts/gpu-check.sh ========================================
+# Each call on a fresh copy of the scripts (gpu-check.sh builds beside them) with the carried
+# Fashion-MNIST in .deps/, as on a GPU host.
+gpu_check() {  # NAME [VARIABLE=VALUE...]: runs gpu-check.sh into $work/NAME, output in $work/NAME.log
+  local name=$1 root=$work/$1-root
+  shift
+  mkdir -p "$root/.deps"
+  cp -r "$source_dir/scripts" "$root/"
+  cp -r "$work/idx" "$root/.deps/fashion-mnist"
+  env PATH="$fakes:$PATH" PYTHON="$fakes/python" SCALING_RANKS="1 2" SAVE_EVERY_S=1 FAKE_GPU_SPEED=600000 "$@" \
+    timeout 300 bash "$root/scripts/gpu-check.sh" "$work/$name" > "$work/$name.log" 2>&1
+}
+
+archived() {  # NAME FILE...: whether results.tgz of gpu-check call NAME is whole and holds FILEs
+  local listing
+  listing=$(tar -tzf "$work/$1/results.tgz" 2>/dev/null) || return 1
+  shift
+  for f in "$@"; do grep -qx "$f" <<<"$listing" || return 1; done
+}
+
+gpu_check all-good; status=$?
+if [ "$status" -eq 0 ] && grep -q 'all steps passed' "$work/all-good.log" &&
+   archived all-good bench/cuda.jsonl bench/cuda-graph.json cpu-scaling/dptrain2.r1.jsonl cpu-scaling/ddp2.r1.json; then
+  pass "gpu-check: all steps pass, results.tgz holds both benchmarks"
+else
+  fail "gpu-check, all steps good: exit $status"; tail -30 "$work/all-good.log"
+fi
+no_traceback "gpu-check, all steps good" "$work/all-good.log"
+
+gpu_check build-fails FAKE_GPU_BUILD_FAILS=1; status=$?
+log=$work/build-fails.log
+if [ "$status" -ne 0 ] && grep -q '== build: FAILED' "$log" && grep -q '== gpu-bench: FAILED' "$log" &&
+   grep -q 'the CPU series uses .*/build-cpu' "$log" && grep -q '== cpu-scaling: ok' "$log" &&
+   archived build-fails cpu-scaling/dptrain1.r1.jsonl; then
+  pass "gpu-check: a failed GPU build still gives the CPU series, exit $status"
+else
+  fail "gpu-check, failed GPU build: exit $status"; tail -30 "$log"
+fi
+
+gpu_check small-budget BUDGET_S=40; status=$?
+log=$work/small-budget.log
+if [ "$status" -ne 0 ] && grep -q '== configure: ok' "$log" && grep -q '== build: SKIPPED' "$log" &&
+   grep -q 'failed: build(skipped) gpu-tests(skipped) gpu-bench(skipped) cpu-scaling(skipped) cpu-tests(skipped)' "$log"; then
+  pass "gpu-check: a small BUDGET_S skips and names the steps that would not fit"
+else
+  fail "gpu-check, small BUDGET_S: exit $status"; tail -30 "$log"
+fi
+
+# Cut short while the last GPU run takes its time: results.tgz holds the runs before it.
+root=$work/cut-root
+mkdir -p "$root/.deps" && cp -r "$source_dir/scripts" "$root/" && cp -r "$work/idx" "$root/.deps/fashion-mnist"
+env PATH="$fakes:$PATH" PYTHON="$fakes/python" SAVE_EVERY_S=1 FAKE_GPU_SPEED=600000 FAKE_SLOW=cuda-2-ranks-mpi \
+  setsid bash "$root/scripts/gpu-check.sh" "$work/cut" > "$work/cut.log" 2>&1 &
+check_pid=$!
+for _ in $(seq 120); do
+  grep -q -- '--backend mpi' "$work/cut.log" && break
+  sleep 0.5
+done
+sleep 3  # a save or two while the slow run goes on
+kill -TERM -- "-$check_pid" 2>/dev/null
+wait "$check_pid" 2>/dev/null
+if archived cut bench/cpu.jsonl bench/cuda.jsonl bench/cuda-eager.jsonl; then
+  pass "gpu-check: a call cut short mid-benchmark leaves a whole results.tgz with the finished runs"
+else
+  fail "gpu-check cut short: results.tgz"; tail -20 "$work/cut.log"; tar -tzvf "$work/cut/results.tgz"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
