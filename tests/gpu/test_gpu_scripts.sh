@@ -95,8 +95,22 @@ printf '#!/bin/sh\necho "100%% tests passed (fake)"\n' > "$fakes/ctest"
 printf '#!/bin/sh\necho "GPU 0: NVIDIA H100 (fake)"\n' > "$fakes/nvidia-smi"
 chmod +x "$fakes/"*
 
-no_traceback() {  # NAME LOG
-  if grep -q Traceback "$2"; then fail "$1: Python traceback"; tail -20 "$2"; else pass "$1: no traceback"; fi
+# expect_log NAME WANTED STATUS LOG PATTERN...: the exit STATUS is WANTED (0 or nonzero), LOG
+# has a line matching each PATTERN (grep -E; with a leading "!", has none), and no traceback.
+expect_log() {
+  local name=$1 wanted=$2 status=$3 log=$4 pattern
+  shift 4
+  if { [ "$wanted" = 0 ] && [ "$status" -ne 0 ]; } || { [ "$wanted" = nonzero ] && [ "$status" -eq 0 ]; }; then
+    fail "$name: exit status $status"; tail -30 "$log"; return
+  fi
+  for pattern in "$@" '!Traceback'; do
+    if [[ $pattern == '!'* ]]; then
+      ! grep -qE -- "${pattern#!}" "$log" || { fail "$name: a line matches '${pattern#!}'"; tail -30 "$log"; return; }
+    else
+      grep -qE -- "$pattern" "$log" || { fail "$name: no line matches '$pattern'"; tail -30 "$log"; return; }
+    fi
+  done
+  pass "$name"
 }
 
 # ================================ scripts/bench-gpu.sh ========================================
@@ -107,44 +121,25 @@ bench_gpu() {  # RESULTS FAKE_FAIL FAKE_GPU_SPEED: runs the script, its output i
     timeout 300 bash "$source_dir/scripts/bench-gpu.sh" > "$1.log" 2>&1
 }
 
-bench_gpu "$work/good" "" 600000; status=$?
-if [ "$status" -eq 0 ] && ! grep -q '^FAIL' "$work/good.log" &&
-   grep -q '^PASS  dptrain 1 rank on the GPU: 600000 samples/s' "$work/good.log" &&
-   grep -q '^PASS  GPU accuracy curve follows the CPU curve' "$work/good.log"; then
-  pass "bench-gpu, all runs good: every check passes, exit 0"
-else
-  fail "bench-gpu, all runs good: exit $status"; tail -30 "$work/good.log"
-fi
-no_traceback "bench-gpu, all runs good" "$work/good.log"
+bench_gpu "$work/good" "" 600000
+expect_log "bench-gpu, all runs good: every check passes" 0 $? "$work/good.log" \
+  '^PASS  dptrain 1 rank on the GPU: 600000 samples/s' '^PASS  GPU accuracy curve follows the CPU curve' '!^FAIL'
 
-bench_gpu "$work/broken" "cuda-graph cuda-eager" 600000; status=$?
-log=$work/broken.log
-if [ "$status" -ne 0 ] && grep -q 'cuda-graph FAILED' "$log" && grep -q 'cuda-eager FAILED' "$log" &&
-   grep -q 'failed runs: cuda-graph cuda-eager' "$log"; then
-  pass "bench-gpu: failed runs are named, exit $status"
-else
-  fail "bench-gpu, failed runs: exit $status"; tail -30 "$log"
-fi
+bench_gpu "$work/broken" "cuda-graph cuda-eager" 600000
+expect_log "bench-gpu: failed runs are named, the comparison marks their results missing and checks the rest" \
+  nonzero $? "$work/broken.log" 'cuda-graph FAILED' 'cuda-eager FAILED' 'failed runs: cuda-graph cuda-eager' \
+  '^PyTorch, whole step as a CUDA graph +no result' \
+  '^FAIL  dptrain cuda-eager trains all 60000 samples per epoch: no result from cuda-eager' \
+  '^PASS  dptrain 1 rank on the GPU'
 if [ -s "$work/broken/cpu.jsonl" ] && [ -s "$work/broken/cuda-2-ranks-mpi.jsonl" ]; then
   pass "bench-gpu: the runs after a failed one still ran"
 else
   fail "bench-gpu: the runs after a failed one did not run"; ls "$work/broken"
 fi
-if grep -qE '^PyTorch, whole step as a CUDA graph +no result' "$log" &&
-   grep -q '^FAIL  dptrain cuda-eager trains all 60000 samples per epoch: no result from cuda-eager' "$log" &&
-   grep -q '^PASS  dptrain 1 rank on the GPU' "$log"; then
-  pass "bench-gpu: the comparison marks the missing results and still checks the others"
-else
-  fail "bench-gpu: the comparison of a run with missing results"; tail -30 "$log"
-fi
-no_traceback "bench-gpu, failed runs" "$log"
 
-bench_gpu "$work/slow" "" 400000; status=$?
-if [ "$status" -ne 0 ] && grep -q '^FAIL  dptrain 1 rank on the GPU: 400000 samples/s (expected >= 500000)' "$work/slow.log"; then
-  pass "bench-gpu: a GPU rate under the target fails, exit $status"
-else
-  fail "bench-gpu, a GPU rate under the target: exit $status"; tail -30 "$work/slow.log"
-fi
+bench_gpu "$work/slow" "" 400000
+expect_log "bench-gpu: a GPU rate under the target fails" nonzero $? "$work/slow.log" \
+  '^FAIL  dptrain 1 rank on the GPU: 400000 samples/s \(expected >= 500000\)'
 
 # ================================ scripts/gpu-check.sh ========================================
 # Each call on a fresh copy of the scripts (gpu-check.sh builds beside them) with the carried
@@ -166,33 +161,22 @@ archived() {  # NAME FILE...: whether results.tgz of gpu-check call NAME is whol
   for f in "$@"; do grep -qx "$f" <<<"$listing" || return 1; done
 }
 
-gpu_check all-good; status=$?
-if [ "$status" -eq 0 ] && grep -q 'all steps passed' "$work/all-good.log" &&
-   archived all-good bench/cuda.jsonl bench/cuda-graph.json cpu-scaling/dptrain2.r1.jsonl cpu-scaling/ddp2.r1.json; then
-  pass "gpu-check: all steps pass, results.tgz holds both benchmarks"
+gpu_check all-good
+expect_log "gpu-check: all steps pass" 0 $? "$work/all-good.log" 'all steps passed'
+if archived all-good bench/cuda.jsonl bench/cuda-graph.json cpu-scaling/dptrain2.r1.jsonl cpu-scaling/ddp2.r1.json; then
+  pass "gpu-check: results.tgz holds both benchmarks"
 else
-  fail "gpu-check, all steps good: exit $status"; tail -30 "$work/all-good.log"
-fi
-no_traceback "gpu-check, all steps good" "$work/all-good.log"
-
-gpu_check build-fails FAKE_GPU_BUILD_FAILS=1; status=$?
-log=$work/build-fails.log
-if [ "$status" -ne 0 ] && grep -q '== build: FAILED' "$log" && grep -q '== gpu-bench: FAILED' "$log" &&
-   grep -q 'the CPU series uses .*/build-cpu' "$log" && grep -q '== cpu-scaling: ok' "$log" &&
-   archived build-fails cpu-scaling/dptrain1.r1.jsonl; then
-  pass "gpu-check: a failed GPU build still gives the CPU series, exit $status"
-else
-  fail "gpu-check, failed GPU build: exit $status"; tail -30 "$log"
+  fail "gpu-check: results.tgz of all steps"; tar -tzvf "$work/all-good/results.tgz"
 fi
 
-gpu_check small-budget BUDGET_S=40; status=$?
-log=$work/small-budget.log
-if [ "$status" -ne 0 ] && grep -q '== configure: ok' "$log" && grep -q '== build: SKIPPED' "$log" &&
-   grep -q 'failed: build(skipped) gpu-tests(skipped) gpu-bench(skipped) cpu-scaling(skipped) cpu-tests(skipped)' "$log"; then
-  pass "gpu-check: a small BUDGET_S skips and names the steps that would not fit"
-else
-  fail "gpu-check, small BUDGET_S: exit $status"; tail -30 "$log"
-fi
+gpu_check build-fails FAKE_GPU_BUILD_FAILS=1
+expect_log "gpu-check: a failed GPU build still gives the CPU series" nonzero $? "$work/build-fails.log" \
+  '== build: FAILED' '== gpu-bench: FAILED' 'the CPU series uses .*/build-cpu' '== cpu-scaling: ok'
+
+gpu_check small-budget BUDGET_S=40
+expect_log "gpu-check: a small BUDGET_S skips and names the steps that would not fit" nonzero $? \
+  "$work/small-budget.log" '== configure: ok' '== build: SKIPPED' \
+  'failed: build\(skipped\) gpu-tests\(skipped\) gpu-bench\(skipped\) cpu-scaling\(skipped\) cpu-tests\(skipped\)'
 
 # Cut short while the last GPU run takes its time: results.tgz holds the runs before it.
 root=$work/cut-root
