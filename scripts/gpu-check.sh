@@ -141,7 +141,7 @@ configure() {  # BUILD_DIR DPTRAIN_WITH_CUDA [CMAKE OPTIONS...]
 
 # Ninja goes on past a target that fails (-k 0), so that one broken test still leaves dptrain
 # built for the benchmarks.
-build() {
+build_everything() {
   cmake --build "$BUILD_DIR" -j "$(nproc)" -- -k 0
 }
 
@@ -176,7 +176,7 @@ dptrain_up_to_date() {  # BUILD_DIR
 step probe 5 probe
 step unpack 5 unpack_missing_dev_files
 step configure 30 configure "$BUILD_DIR" ON
-step build 120 build
+step build 120 build_everything
 step gpu-tests 60 gpu_tests
 step gpu-bench 120 env RESULTS="$work/bench" "$DPTRAIN_ROOT/scripts/bench-gpu.sh"
 step cpu-scaling 150 cpu_scaling
