@@ -144,12 +144,17 @@ expect_log "bench-gpu: a GPU rate under the target fails" nonzero $? "$work/slow
 # ================================ scripts/gpu-check.sh ========================================
 # Each call on a fresh copy of the scripts (gpu-check.sh builds beside them) with the carried
 # Fashion-MNIST in .deps/, as on a GPU host.
-gpu_check() {  # NAME [VARIABLE=VALUE...]: runs gpu-check.sh into $work/NAME, output in $work/NAME.log
-  local name=$1 root=$work/$1-root
-  shift
+host_copy() {  # NAME: makes $work/NAME-root, the copy for gpu-check call NAME
+  local root=$work/$1-root
   mkdir -p "$root/.deps"
   cp -r "$source_dir/scripts" "$root/"
   cp -r "$work/idx" "$root/.deps/fashion-mnist"
+}
+
+gpu_check() {  # NAME [VARIABLE=VALUE...]: runs gpu-check.sh into $work/NAME, output in $work/NAME.log
+  local name=$1 root=$work/$1-root
+  shift
+  host_copy "$name"
   env PATH="$fakes:$PATH" PYTHON="$fakes/python" SCALING_RANKS="1 2" SAVE_EVERY_S=1 FAKE_GPU_SPEED=600000 "$@" \
     timeout 300 bash "$root/scripts/gpu-check.sh" "$work/$name" > "$work/$name.log" 2>&1
 }
@@ -179,10 +184,9 @@ expect_log "gpu-check: a small BUDGET_S skips and names the steps that would not
   'failed: build\(skipped\) gpu-tests\(skipped\) gpu-bench\(skipped\) cpu-scaling\(skipped\) cpu-tests\(skipped\)'
 
 # Cut short while the last GPU run takes its time: results.tgz holds the runs before it.
-root=$work/cut-root
-mkdir -p "$root/.deps" && cp -r "$source_dir/scripts" "$root/" && cp -r "$work/idx" "$root/.deps/fashion-mnist"
+host_copy cut
 env PATH="$fakes:$PATH" PYTHON="$fakes/python" SAVE_EVERY_S=1 FAKE_GPU_SPEED=600000 FAKE_SLOW=cuda-2-ranks-mpi \
-  setsid bash "$root/scripts/gpu-check.sh" "$work/cut" > "$work/cut.log" 2>&1 &
+  setsid bash "$work/cut-root/scripts/gpu-check.sh" "$work/cut" > "$work/cut.log" 2>&1 &
 check_pid=$!
 for _ in $(seq 120); do
   grep -q -- '--backend mpi' "$work/cut.log" && break
