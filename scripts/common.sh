@@ -119,7 +119,6 @@ convert_data() {
 # mpirun with what Open MPI needs on a workstation: root permission when run as root, and
 # oversubscription when more ranks than cores are asked for.
 mpirun_local() {
-  local extra=()
   if [ "$(id -u)" -eq 0 ]; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
   fi
