@@ -65,7 +65,8 @@ CLI::Option* add_choice_option(CLI::App& cmd, const std::string& name, std::stri
   return cmd.add_option(name, value, help)->check(CLI::IsMember(choices))->capture_default_str();
 }
 
-void bind_options(TrainCommand& t) {
+// A configuration file, and what the quickstart script sets: the model, the data, the optimizer.
+void bind_training_options(TrainCommand& t) {
   CLI::App& cmd = *t.cmd;
   TrainConfig& c = t.config;
   cmd.add_option("--config", t.config_file,
@@ -87,6 +88,10 @@ void bind_options(TrainCommand& t) {
   cmd.add_flag("--shuffle,!--no-shuffle", c.shuffle,
                "Visit each shard in a seeded per-epoch order (default: off, like the quickstart)")
       ->default_str("false");
+}
+
+// Where each rank trains, and how the ranks average their gradients.
+void bind_parallel_options(CLI::App& cmd, TrainConfig& c) {
   add_threads_option(cmd, c.threads, "Threads per rank for LibTorch and BLAS together");
   add_choice_option(cmd, "--device", c.device,
                     "cpu, or cuda: each rank trains on GPU (rank within the node) mod (GPUs it "
@@ -111,6 +116,10 @@ void bind_options(TrainCommand& t) {
                "Sum gradient buckets while backward still runs, on a communication thread "
                "(with nccl: on NCCL's stream) (default: on)")
       ->default_str("true");  // what the effective configuration shows when it is not given
+}
+
+// Checkpoints and resuming, and how long a collective may wait for a lost rank.
+void bind_checkpoint_options(CLI::App& cmd, TrainConfig& c) {
   cmd.add_option("--checkpoint-dir", c.checkpoint_dir,
                  "Write checkpoints here (atomically, with a checksum; the newest are kept)");
   cmd.add_option("--checkpoint-every", c.checkpoint_every,
@@ -126,6 +135,12 @@ void bind_options(TrainCommand& t) {
                  "Seconds a collective may wait before the job is aborted with a report of the "
                  "ranks that did not arrive (0: never)")
       ->capture_default_str();
+}
+
+// What a run shows and writes.
+void bind_output_options(TrainCommand& t) {
+  CLI::App& cmd = *t.cmd;
+  TrainConfig& c = t.config;
   cmd.add_option("--progress", t.progress,
                  "Progress within an epoch on rank 0: bar (redrawn in place), lines (one every "
                  "10%, for batch logs), off; auto: bar on a terminal, else lines")
@@ -133,6 +148,13 @@ void bind_options(TrainCommand& t) {
       ->capture_default_str();
   cmd.add_option("--metrics", c.metrics, "Write one JSON object per epoch to this file");
   cmd.add_option("--out-dir", c.out_dir, "Directory for the final model and effective config");
+}
+
+void bind_options(TrainCommand& t) {
+  bind_training_options(t);
+  bind_parallel_options(*t.cmd, t.config);
+  bind_checkpoint_options(*t.cmd, t.config);
+  bind_output_options(t);
 }
 
 // Everything a rank needs before training; any failure is agreed by all ranks.
