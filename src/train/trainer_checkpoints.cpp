@@ -1,12 +1,13 @@
 // The trainer's checkpoints: resuming from one, after checking it is of this run and of
 // layouts this data could have had, and writing them where RunControl decides.
+#include "dptrain/train/trainer.h"
+
 #include <string>
 #include <vector>
 
-#include "dptrain/error.h"
 #include "dptrain/checkpoint/checkpointer.h"
+#include "dptrain/error.h"
 #include "dptrain/train/fingerprint.h"
-#include "dptrain/train/trainer.h"
 
 namespace dptrain {
 
