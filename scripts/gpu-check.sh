@@ -100,6 +100,9 @@ probe() {
   lscpu | grep -E '^(Model name|Thread|Core|Socket|NUMA node\(s\)|L2|L3)' || true
   $PYTHON -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.is_available(), "nccl", torch.cuda.nccl.version())'
   mpirun --version | head -1
+  # Open MPI's shared-memory transport and windows live in /dev/shm and /tmp: a container's small
+  # /dev/shm (64 MB by default) would fail the 16-rank runs, not measure them.
+  df -h /dev/shm /tmp || true
   cmake --version | head -1
   for header in nccl.h hdf5.h hdf5/serial/hdf5.h openssl/evp.h zlib.h cairo/cairo.h; do
     [ -f "/usr/include/$header" ] && echo "have /usr/include/$header" || echo "no /usr/include/$header"
