@@ -12,6 +12,7 @@
 #include "cli/launcher.h"
 #include "dptrain/comm/fail_together.h"
 #include "dptrain/gpu/cuda_training.h"
+#include "dptrain/model/matrix_product.h"
 #include "dptrain/train/heap.h"
 
 int main(int argc, char** argv) {
@@ -20,7 +21,9 @@ int main(int argc, char** argv) {
   // What a bug report or a job log needs to know about this build.
   app.set_version_flag("--version", std::string("dptrain ") + DPTRAIN_VERSION + ", LibTorch " +
                                         TORCH_VERSION + ", GPU training (CUDA, NCCL): " +
-                                        (dptrain::built_with_cuda() ? "yes" : "no"));
+                                        (dptrain::built_with_cuda() ? "yes" : "no") +
+                                        ", CPU matrix products: " +
+                                        (dptrain::matrix_products_use_onednn() ? "oneDNN" : "LibTorch's BLAS"));
   const std::map<std::string, dptrain::CommandRunner> commands = {
       {"convert", dptrain::add_convert_command(app)},
       {"train", dptrain::add_train_command(app)},

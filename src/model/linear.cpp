@@ -1,18 +1,19 @@
 #include "dptrain/model/linear.h"
 
 #include "dptrain/model/gradient_destination.h"
+#include "dptrain/model/matrix_product.h"
 
 namespace dptrain {
 namespace {
 
-// input · weightᵀ + bias for a batch of vectors, as torch::nn::functional::linear computes it,
-// with the gradients autograd's addmm gives, in the same operations (so the same bits), but
-// the weight's written into its gradient destination when that offers memory.
-struct LinearIntoDestination : torch::autograd::Function<LinearIntoDestination> {
+// input · weightᵀ + bias for a batch of vectors, with the gradients autograd's addmm gives, in
+// the same operations, the products by matrix_product.h (oneDNN on the CPU where the build has it), and
+// the weight's gradient written into its gradient destination when that offers memory.
+struct LinearFunction : torch::autograd::Function<LinearFunction> {
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& input,
                                const torch::Tensor& weight, const torch::Tensor& bias) {
     context->save_for_backward({input, weight});
-    return torch::nn::functional::linear(input, weight, bias);
+    return linear_forward(input, weight, bias);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
@@ -22,10 +23,15 @@ struct LinearIntoDestination : torch::autograd::Function<LinearIntoDestination> 
     const torch::Tensor& weight = saved[1];
     const torch::Tensor& gradient = output_gradients[0];
     torch::Tensor input_gradient, weight_gradient, bias_gradient;
-    if (context->needs_input_grad(0)) input_gradient = gradient.mm(weight);
+    if (context->needs_input_grad(0)) input_gradient = matrix_product(gradient, weight);
     if (context->needs_input_grad(1)) {
       torch::Tensor into = gradient_destination(weight);
-      weight_gradient = into.defined() ? at::mm_out(into, gradient.t(), input) : gradient.t().mm(input);
+      if (into.defined()) {
+        matrix_product_into(into, gradient.t(), input);
+        weight_gradient = into;
+      } else {
+        weight_gradient = matrix_product(gradient.t(), input);
+      }
     }
     if (context->needs_input_grad(2)) bias_gradient = gradient.sum(0);
     return {input_gradient, weight_gradient, bias_gradient};
@@ -53,13 +59,13 @@ void LinearImpl::pretty_print(std::ostream& stream) const {
 }
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& input) {
-  // Only where backward can use a destination: elsewhere LibTorch's own linear, which autograd
-  // differentiates without the small cost of a custom function.
-  if (torch::GradMode::is_enabled() && input.dim() == 2 && bias.defined() &&
-      has_gradient_destination(weight)) {
-    return LinearIntoDestination::apply(input, weight, bias);
-  }
-  return torch::nn::functional::linear(input, weight, bias);
+  if (input.dim() != 2 || !bias.defined()) return torch::nn::functional::linear(input, weight, bias);
+  // On the CPU, for matrix_product.h's products; on a GPU, only where backward can use a destination:
+  // elsewhere LibTorch's own linear, which autograd differentiates without the small cost of a
+  // custom function.
+  const bool custom = input.device().is_cpu() || has_gradient_destination(weight);
+  if (torch::GradMode::is_enabled() && custom) return LinearFunction::apply(input, weight, bias);
+  return linear_forward(input, weight, bias);  // LibTorch's own on a GPU
 }
 
 }  // namespace dptrain
