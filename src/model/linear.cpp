@@ -6,9 +6,9 @@
 namespace dptrain {
 namespace {
 
-// input · weightᵀ + bias for a batch of vectors, with the gradients autograd's addmm gives, in
-// the same operations, the products by matrix_product.h (oneDNN on the CPU where the build has it), and
-// the weight's gradient written into its gradient destination when that offers memory.
+// input · weightᵀ + bias for a batch of vectors, with the gradients autograd's addmm gives, all
+// products by matrix_product.h (oneDNN on the CPU where the build has it), and the weight's
+// gradient written into its gradient destination when that offers memory.
 struct LinearFunction : torch::autograd::Function<LinearFunction> {
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& input,
                                const torch::Tensor& weight, const torch::Tensor& bias) {
@@ -60,9 +60,9 @@ void LinearImpl::pretty_print(std::ostream& stream) const {
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& input) {
   if (input.dim() != 2 || !bias.defined()) return torch::nn::functional::linear(input, weight, bias);
-  // On the CPU, for matrix_product.h's products; on a GPU, only where backward can use a destination:
-  // elsewhere LibTorch's own linear, which autograd differentiates without the small cost of a
-  // custom function.
+  // On the CPU, for matrix_product.h's products; on a GPU, only where backward can use a
+  // destination: elsewhere LibTorch's own linear, which autograd differentiates without the
+  // small cost of a custom function.
   const bool custom = input.device().is_cpu() || has_gradient_destination(weight);
   if (torch::GradMode::is_enabled() && custom) return LinearFunction::apply(input, weight, bias);
   return linear_forward(input, weight, bias);  // LibTorch's own on a GPU

@@ -26,13 +26,16 @@ bool is_float_cpu_matrix(const at::Tensor& m) {
          !m.is_neg() && m.numel() > 0;
 }
 
-// Whether oneDNN can compute out (+)= a · b with these tensors as they are.
-bool onednn_takes(const at::Tensor& out, const at::Tensor& a, const at::Tensor& b) {
-  if (!matrix_products_use_onednn()) return false;
-  for (const at::Tensor* m : {&out, &a, &b}) {
-    if (!is_float_cpu_matrix(*m)) return false;
-  }
-  return out.is_contiguous() && layout_of(a) != 0 && layout_of(b) != 0;
+// Whether `bias` is a float CPU vector of `length`, to add to every row of a product.
+bool is_float_cpu_row(const at::Tensor& bias, std::int64_t length) {
+  return bias.defined() && bias.device().is_cpu() && bias.scalar_type() == at::kFloat &&
+         bias.dim() == 1 && bias.size(0) == length;
+}
+
+// Whether oneDNN can read a · b as they are. (A fresh output is always contiguous.)
+bool onednn_reads(const at::Tensor& a, const at::Tensor& b) {
+  return matrix_products_use_onednn() && is_float_cpu_matrix(a) && is_float_cpu_matrix(b) &&
+         a.size(1) == b.size(0) && layout_of(a) != 0 && layout_of(b) != 0;
 }
 
 #ifdef DPTRAIN_WITH_ONEDNN
@@ -40,7 +43,7 @@ std::int64_t leading_dimension(const at::Tensor& m) {
   return layout_of(m) == 'N' ? m.stride(0) : m.stride(1);
 }
 
-// out = a · b + beta · out, by oneDNN; only for tensors onednn_takes.
+// out = a · b + beta · out, by oneDNN, for a and b it reads and a contiguous `out`.
 void onednn_sgemm(const at::Tensor& out, const at::Tensor& a, const at::Tensor& b, float beta) {
   const dnnl_status_t status =
       dnnl_sgemm(layout_of(a), layout_of(b), a.size(0), b.size(1), a.size(1), 1.0f, a.data_ptr<float>(),
@@ -70,7 +73,7 @@ bool matrix_products_use_onednn() {
 void matrix_product_into(const at::Tensor& out, const at::Tensor& a, const at::Tensor& b) {
   TORCH_CHECK(out.dim() == 2 && out.size(0) == a.size(0) && out.size(1) == b.size(1),
               "matrix_product_into: output of shape ", out.sizes(), " for ", a.sizes(), " x ", b.sizes());
-  if (a.size(1) == b.size(0) && onednn_takes(out, a, b)) {
+  if (onednn_reads(a, b) && is_float_cpu_matrix(out) && out.is_contiguous()) {
     onednn_sgemm(out, a, b, 0.0f);
     return;
   }
@@ -86,20 +89,15 @@ at::Tensor matrix_product(const at::Tensor& a, const at::Tensor& b) {
 }
 
 at::Tensor linear_forward(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias) {
-  const bool shapes_fit = input.dim() == 2 && weight.dim() == 2 && input.size(1) == weight.size(1) &&
-                          bias.defined() && bias.dim() == 1 && bias.size(0) == weight.size(0);
-  if (shapes_fit && is_float_cpu_matrix(weight) && bias.device().is_cpu() &&
-      bias.scalar_type() == at::kFloat) {
-    at::Tensor out = at::empty({input.size(0), weight.size(0)}, input.options());
-    const at::Tensor weight_t = weight.t();
-    if (onednn_takes(out, input, weight_t)) {
-      // As LibTorch's addmm: the bias in every row, then the product added to it.
-      out.copy_(bias.expand_as(out));
-      onednn_sgemm(out, input, weight_t, 1.0f);
-      return out;
-    }
+  const at::Tensor weight_t = weight.dim() == 2 ? weight.t() : weight;
+  if (!onednn_reads(input, weight_t) || !is_float_cpu_row(bias, weight_t.size(1))) {
+    return at::linear(input, weight, bias);
   }
-  return at::linear(input, weight, bias);
+  // As LibTorch's addmm: the bias in every row, then the product added to it.
+  at::Tensor out = at::empty({input.size(0), weight_t.size(1)}, input.options());
+  out.copy_(bias.expand_as(out));
+  onednn_sgemm(out, input, weight_t, 1.0f);
+  return out;
 }
 
 }  // namespace dptrain

@@ -4,13 +4,13 @@
 // oneDNN's sgemm, which LibTorch already loads for its other kernels, serves dptrain better
 // twice over. For the quickstart's shapes (a batch of 64 against 512x784 and 512x512 weights)
 // it is faster on AVX-512 cores (1-thread epochs ~8 % faster). And it runs on LibTorch's own
-// OpenMP threads, where OpenBLAS runs a pool of its own beside them: with --threads 2, LibTorch's
-// threads, spinning between parallel regions (libgomp's default), took the cores OpenBLAS's
-// threads needed, and epochs ran ~6x slower than with oneDNN. Where the build found oneDNN (DPTRAIN_WITH_ONEDNN), float matrices on the CPU go
-// through it; everything else (GPU tensors, other types, strides oneDNN cannot read) through
-// LibTorch.
+// OpenMP threads, where OpenBLAS runs a pool of its own beside them: with --threads 2,
+// LibTorch's threads, spinning between parallel regions (libgomp's default), took the cores
+// OpenBLAS's threads needed, and epochs ran ~6x slower than with oneDNN.
 //
-// The two libraries sum in different orders: their results agree to rounding, not bit for bit.
+// Where the build found oneDNN (DPTRAIN_WITH_ONEDNN), float matrices on the CPU go through it;
+// everything else (GPU tensors, other types, strides oneDNN cannot read) through LibTorch. The
+// two libraries sum in different orders: their results agree to rounding, not bit for bit.
 // Within one build every product of one shape takes one path, so runs stay reproducible.
 #pragma once
 
