@@ -7,7 +7,8 @@ FASHION_MNIST_IDX=${FASHION_MNIST_IDX:-/usr/share/datasets/fashion-mnist}
 
 # Debian 12 packages that building, testing and running dptrain need. libopenblas0-pthread
 # matters: without it LibTorch falls back to the reference BLAS and trains ~10x slower; with
-# libdnnl-dev dptrain's layers multiply by oneDNN, faster still (include/dptrain/model/matrix_product.h).
+# libdnnl-dev dptrain's layers multiply by oneDNN, faster still
+# (include/dptrain/model/matrix_product.h).
 DPTRAIN_PACKAGES=(g++ cmake ninja-build pkg-config libtorch-dev libopenblas0-pthread libdnnl-dev
   libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools libcli11-dev libgtest-dev
   nlohmann-json3-dev zlib1g-dev libssl-dev libcairo2-dev dataset-fashion-mnist)

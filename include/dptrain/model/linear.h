@@ -1,8 +1,9 @@
-// A fully connected layer: torch::nn::Linear's parameters, names and initialisation, bit for bit,
-// and its results, with two differences. On the CPU its matrix products are matrix_product.h's (oneDNN
-// where the build has it: the same values to rounding). Where its weight has a gradient
-// destination (gradient_destination.h), backward computes the weight's gradient straight into
-// that memory instead of into fresh memory that would then be copied there.
+// A fully connected layer: torch::nn::Linear's parameters, names and initialisation, bit for
+// bit, and its results, with two differences. On the CPU its matrix products are
+// matrix_product.h's (oneDNN where the build has it: the same values to rounding). Where its
+// weight has a gradient destination (gradient_destination.h), backward computes the weight's
+// gradient straight into that memory instead of into fresh memory that would then be copied
+// there.
 #pragma once
 
 #include <torch/torch.h>
