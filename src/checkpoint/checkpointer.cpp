@@ -163,7 +163,7 @@ void restore_checkpoint(const CheckpointContents& checkpoint, torch::nn::Sequent
     torch::Tensor rng;
     archive.read("rng_cpu", rng);
     at::Generator generator = at::detail::getDefaultCPUGenerator();
-    generator.set_state(rng);
+    generator.set_state(rng.cpu());  // loaded onto the model's device, like everything else
   } catch (const c10::Error& e) {
     throw Error(checkpoint.path + ": checkpoint does not fit this model (" +
                 std::string(e.what_without_backtrace()).substr(0, 200) + ")");
