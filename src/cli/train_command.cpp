@@ -278,7 +278,6 @@ int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup, T
   fail_together(comm, failure);
   check_ranks_agree(t.config, comm, trainer, setup.train_samples);
   if (t.config.collective_timeout > 0) comm.enable_watchdog(t.config.collective_timeout);
-  install_stop_signal_handlers();
   if (comm.rank() == 0) {
     print_configuration(t, comm, trainer);
     if (!resumed.warning.empty()) std::cerr << "dptrain: warning: " << resumed.warning << std::endl;
@@ -322,6 +321,8 @@ int train_or_abort(const TrainCommand& t, MpiCommunicator& comm, Setup& setup) {
 }
 
 int run_train(TrainCommand& t, int argc, char** argv) {
+  // First, so that no thread started from here on (MPI's, OpenMP's, the trainer's) takes them.
+  install_stop_signal_handlers();
   if (!t.config_file.empty()) apply_config_file(*t.cmd, t.config_file);
   t.config.lr_scaling = t.lr_scaling == "linear" ? LrScaling::linear : LrScaling::none;
   validate(t.config);
