@@ -109,6 +109,26 @@ signal_and_resume() {
   fi
 }
 
+# Signals sent without pause to the ranks themselves (as `scancel --signal=USR1` or a profiler
+# sends them) while they multiply matrices on 2 threads each: one checkpoint and exit 75, never
+# a crash (a signal handled on a computing thread corrupted the heap, see stop_signals.cpp).
+signal_storm() {
+  mkdir -p "$work/storm"
+  "$mpiexec" -n 2 "$dptrain" train --data "$work/data.h5" --batch-size 16 --lr 0.05 --threads 2 \
+    --epochs 100000 --checkpoint-dir "$work/storm/ck" > "$work/storm.log" 2>&1 &
+  local launcher=$! pids status
+  for _ in $(seq 300); do grep -q '^epoch 1:' "$work/storm.log" && break; sleep 0.1; done
+  pids=$(pgrep -f "^$dptrain train --data $work/data.h5 .*storm" | tr '\n' ' ')  # not the launcher
+  while kill -USR1 $pids 2>/dev/null; do :; done  # until a rank has ended
+  wait "$launcher"; status=$?
+  if [ "$status" -eq 75 ] && grep -q 'stopped by signal 10' "$work/storm.log" &&
+     ls "$work/storm/ck"/*.dpt >/dev/null 2>&1 && ! grep -q 'received signal\|exited on signal\|corrupt' "$work/storm.log"; then
+    ok "signals without pause on 2 ranks x 2 threads: $(grep -o 'stopped by signal 10 before epoch [0-9]* step [0-9]*' "$work/storm.log"), exit status 75"
+  else
+    fail "signals without pause: exit status $status (expected 75)"; tail -5 "$work/storm.log"
+  fi
+}
+
 # The samples that epoch EPOCH trained, from a metrics file.
 epoch_samples() {  # FILE EPOCH
   grep "\"epoch\":$2," "$1" | grep -o '"samples":[0-9]*' | cut -d: -f2
@@ -284,6 +304,7 @@ stuck_rank "stuck rank" "rank 1" 1
 stuck_rank "stuck rank, DPTRAIN_SHARED_MEMORY=0" "unknown (with DPTRAIN_SHARED_MEMORY=0" 0
 stuck_rank_on_another_node
 signal_and_resume
+signal_storm
 resume_on_fewer_ranks
 resume_in_turns
 metrics_across_resumes
