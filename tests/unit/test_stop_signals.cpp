@@ -22,6 +22,15 @@ bool blocked_in_this_thread(int signal) {
   return sigismember(&mask, signal) == 1;
 }
 
+// Waits up to 10 s for a signal to be taken as a stop request: a failing case ends, never hangs.
+int wait_for_stop_request() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (stop_signal() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return stop_signal();
+}
+
 // Each case runs in a child process (EXPECT_EXIT), as the handlers and masks are the process's.
 
 TEST(StopSignals, TheTrainingThreadAndThreadsItStartsNeverRunTheHandler) {
@@ -43,11 +52,7 @@ TEST(StopSignals, ASignalToTheProcessIsSeenAsAStopRequest) {
       {
         install_stop_signal_handlers();
         kill(getpid(), SIGTERM);
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (stop_signal() == 0 && std::chrono::steady_clock::now() < deadline) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-        std::exit(stop_signal() == SIGTERM ? 0 : 1);
+        std::exit(wait_for_stop_request() == SIGTERM ? 0 : 1);
       },
       ::testing::ExitedWithCode(0), "");
 }
@@ -58,7 +63,7 @@ TEST(StopSignals, ASecondInterruptEndsTheProcess) {
       {
         install_stop_signal_handlers();
         kill(getpid(), SIGINT);
-        while (stop_signal() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        if (wait_for_stop_request() != SIGINT) std::exit(1);
         kill(getpid(), SIGINT);
         std::this_thread::sleep_for(std::chrono::seconds(10));
         std::exit(0);

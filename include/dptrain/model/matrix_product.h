@@ -12,6 +12,8 @@
 // everything else (GPU tensors, other types, strides oneDNN cannot read) through LibTorch. The
 // two libraries sum in different orders: their results agree to rounding, not bit for bit.
 // Within one build every product of one shape takes one path, so runs stay reproducible.
+// oneDNN's kernels move the stack pointer into the heap while they run: no signal handler may
+// run on a thread that multiplies (src/train/stop_signals.cpp keeps the stop signals off them).
 #pragma once
 
 #include <ATen/core/Tensor.h>
