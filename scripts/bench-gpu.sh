@@ -23,6 +23,7 @@ results=$(results_folder "${RESULTS:-}")  # RESULTS=DIR: new or empty; keeps the
 torchvision_data "$results/torchvision"
 bench=$DPTRAIN_ROOT/scripts/bench
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+fit_openblas_kernels "$PYTHON"
 
 dptrain_run() {  # NAME RANKS [OPTIONS...]
   local name=$1 ranks=$2; shift 2

@@ -2,7 +2,10 @@
 # dptrain against its PyTorch peers, side by side in one run on this machine, batch 64 per
 # rank, 1 thread per rank:
 #   PyTorch quickstart (its DataLoader, 1 thread); PyTorch DDP with gloo (in-memory shards);
-#   dptrain; for each rank count in RANKS (default "1 2"). At the largest count dptrain also
+#   dptrain; for each rank count in RANKS (default "1 2"); and, for each count N above 1, N lone
+#   ranks at once: N independent 1-rank runs started together, which exchange nothing, so that
+#   what N cores of this machine give when all compute is known apart from what the exchange
+#   costs (a ceiling for any data-parallel run of N ranks here). At the largest count dptrain also
 #   runs with bf16 gradients, and with 1 MB buckets (3 buckets, the first two reduced during
 #   backward) with and without overlap, for their speed and accuracy. (The default 4 MB holds
 #   the quickstart's 2.7 MB of gradients in one bucket, which is reduced after backward either
@@ -31,13 +34,31 @@ convert_data
 
 torchvision_data "$results/torchvision"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+fit_openblas_kernels "$PYTHON"
 bench=$DPTRAIN_ROOT/scripts/bench
 
 dptrain_run() {  # NAME RANKS [OPTIONS...]
   local name=$1 ranks=$2; shift 2
   log "dptrain, $ranks ranks x 1 thread $*"
+  dptrain_train "$name" "$ranks" "$@"
+}
+
+dptrain_train() {  # NAME RANKS [OPTIONS...]: the run's epoch lines on stdout, its files NAME.*
+  local name=$1 ranks=$2; shift 2
   dptrain_train_logged "$results/$name.log" "$ranks" --data "$DATA_FILE" --epochs "$EPOCHS" \
     --threads 1 --progress off --metrics "$results/$name.jsonl" "$@"
+}
+
+# N independent 1-rank runs at once, each over the whole training set, 1 thread each.
+lone_ranks_run() {  # NAME N
+  local name=$1 n=$2 i pid failed=0 pids=()
+  log "$n lone ranks at once (independent 1-rank runs, no exchange), 1 thread each"
+  for i in $(seq "$n"); do
+    dptrain_train "$name.$i" 1 > /dev/null &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" -eq 0 ] || exit 1  # each failed run has named itself
 }
 
 # How fast the ranks exchange gradients in this round: `dptrain bench allreduce` of the
@@ -65,6 +86,7 @@ run_round() {  # ROUND
     mpirun_local -n "$n" -x OMP_NUM_THREADS -x OPENBLAS_NUM_THREADS \
       $PYTHON "$bench/pytorch_ddp.py" --root "$results/torchvision" --epochs "$EPOCHS" --threads 1 \
       | tee "$results/ddp$n.r$round.json"
+    [ "$n" -eq 1 ] || lone_ranks_run "lone$n.r$round" "$n"
     largest=$n
   done
   dptrain_run "dptrain$largest-buckets1.r$round" "$largest" --bucket-mb 1

@@ -53,6 +53,29 @@ require_counts() {  # NAME VALUE
   done
 }
 
+# OpenBLAS picks its kernels by the CPU's model. On a CPU it does not know (newer than the
+# library, or in a virtual machine that hides the model) it falls back to its generic Prescott
+# kernels, 2-4x slower than the AVX2 or AVX-512 ones the CPU runs, and a benchmark would compare
+# dptrain with a handicapped PyTorch (on a Sapphire Rapids virtual machine the quickstart ran at
+# 5.2k samples/s instead of 10.6k). Unless OPENBLAS_CORETYPE is set, this sets it to the kernels
+# the CPU's instruction sets allow, for every run that follows, PyTorch's and dptrain's alike.
+fit_openblas_kernels() {  # PYTHON: an interpreter whose torch loads the machine's BLAS
+  [ -z "${OPENBLAS_CORETYPE:-}" ] || return 0
+  local core flags
+  core=$(OPENBLAS_VERBOSE=2 "$1" -c 'import torch' 2>&1 | sed -n 's/^Core: //p' | head -n 1)
+  [ "$core" = Prescott ] || return 0
+  flags=" $(grep -m 1 '^flags' "${CPUINFO:-/proc/cpuinfo}") "
+  if [[ $flags == *" avx512f "* ]]; then
+    export OPENBLAS_CORETYPE=SkylakeX
+  elif [[ $flags == *" avx2 "* ]]; then
+    export OPENBLAS_CORETYPE=Haswell
+  else
+    return 0
+  fi
+  log "OpenBLAS does not know this CPU and chose its generic Prescott kernels:" \
+    "OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE for every run"
+}
+
 # Fashion-MNIST in torchvision's layout (ROOT/FashionMNIST/raw/, uncompressed IDX files), for
 # the PyTorch references of the benchmarks.
 torchvision_data() {  # ROOT

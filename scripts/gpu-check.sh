@@ -157,7 +157,8 @@ cpu_tests() {
 }
 
 # One round of 3 epochs: at 16 ranks an epoch of dptrain lasts ~0.2 s, so the best of 3 rather
-# than 2 epochs, for about 30 s more in all. The series needs no CUDA: when the GPU build left
+# than 2 epochs, for about 30 s more in all. The lone ranks (2 to 16 independent 1-rank runs at
+# once, ~10 s each) tell what the cores give with nothing exchanged. The series needs no CUDA: when the GPU build left
 # no up-to-date dptrain, it is measured with a build of dptrain alone, without CUDA, against
 # the same LibTorch.
 cpu_scaling() {
@@ -182,7 +183,7 @@ step configure 30 configure "$BUILD_DIR" ON
 step build 120 build_everything
 step gpu-tests 60 gpu_tests
 step gpu-bench 120 env RESULTS="$work/bench" "$DPTRAIN_ROOT/scripts/bench-gpu.sh"
-step cpu-scaling 150 cpu_scaling
+step cpu-scaling 200 cpu_scaling
 step cpu-tests 45 cpu_tests
 
 rm -rf "$work"

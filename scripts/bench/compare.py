@@ -3,7 +3,7 @@ run's own result (samples per epoch, accuracy) and the expected ratios.
 
 Usage: compare.py DIR RANKS...  DIR holds quickstart.json and ddpN.json (PyTorch JSON lines),
 dptrainN.jsonl, dptrainN-buckets1.jsonl, dptrainN-buckets1-no-overlap.jsonl, dptrainN-bf16.jsonl
-(dptrain --metrics files),
+(dptrain --metrics files), loneN.I.jsonl for N above 1 (N independent 1-rank runs at once),
 and allreduceN.json (dptrain bench allreduce --json, shown as the machine's state per round).
 Targets: EXPECT_1RANK_VS_QUICKSTART (2.0), EXPECT_EFFICIENCY (0.9: dptrain N ranks against N x
 its 1 rank), EXPECT_VS_DDP (2.5: dptrain against DDP gloo at the largest N). Exit 1 on a miss.
@@ -11,7 +11,8 @@ its 1 rank), EXPECT_VS_DDP (2.5: dptrain against DDP gloo at the largest N). Exi
 import os
 import sys
 
-from results import Checks, allreduce_probes, dptrain_run, last_json
+from results import (Checks, allreduce_probes, compute_ms_per_step, dptrain_run, last_json,
+                     lone_ranks, waiting_ms_per_step)
 
 results, ranks = sys.argv[1], [int(n) for n in sys.argv[2:]]
 largest = ranks[-1]
@@ -19,6 +20,7 @@ largest = ranks[-1]
 quick = last_json(results, "quickstart.json")
 ddp = {n: last_json(results, f"ddp{n}.json") for n in ranks}
 dp = {n: dptrain_run(results, f"dptrain{n}.jsonl") for n in ranks}
+lone = {n: lone_ranks(results, n) for n in ranks if n > 1}
 overlapped = dptrain_run(results, f"dptrain{largest}-buckets1.jsonl")
 plain = dptrain_run(results, f"dptrain{largest}-buckets1-no-overlap.jsonl")
 bf16 = dptrain_run(results, f"dptrain{largest}-bf16.jsonl")
@@ -33,9 +35,25 @@ for n in ranks:
     print(f"{f'PyTorch DDP gloo, {n} ranks x 1 thread':44s} {ddp[n]['samples_per_second']:10.0f}")
     print(f"{f'dptrain, {n} ranks x 1 thread':44s} {d:10.0f} {speedup:>10s} {efficiency:>10s}"
           f" {d / ddp[n]['samples_per_second']:7.2f}x")
+    if n in lone and one:
+        c = lone[n]["samples_per_second"]
+        print(f"{f'{n} lone ranks at once, no exchange':44s} {c:10.0f} {c / one:9.2f}x {100 * c / (n * one):9.0f}%")
 for label, run in (("1 MB buckets, overlap", overlapped), ("1 MB buckets, no overlap", plain)):
     print(f"{f'dptrain, {largest} ranks, {label}':44s} {run['samples_per_second']:10.0f}")
 print(f"{f'dptrain, {largest} ranks, bf16 gradients':44s} {bf16['samples_per_second']:10.0f}")
+
+# Where a step's time goes (best epoch, median over ranks): N lone ranks at once show what the
+# cores give when all compute with nothing exchanged; dptrain N ranks adds the exchange.
+print("per step, best epoch: forward+backward (median over ranks), waiting for the sums")
+for n in ranks:
+    best = dp[n]["best_epoch"]
+    print(f"  dptrain {n} ranks: {compute_ms_per_step(best):.2f} ms, waiting {waiting_ms_per_step(best):.2f} ms")
+    if n in lone:
+        fastest = sorted(compute_ms_per_step(max(run, key=lambda e: e["samples_per_second"]))
+                         for run in lone[n]["runs"])
+        print(f"  {n} lone ranks at once: {fastest[len(fastest) // 2]:.2f} ms (median of the runs;"
+              f" {fastest[0]:.2f} to {fastest[-1]:.2f}); dptrain {n} ranks reach"
+              f" {100 * dp[n]['samples_per_second'] / lone[n]['samples_per_second']:.0f} % of their samples/s")
 probes = allreduce_probes(results, largest)
 if probes:
     print(f"allreduce of the 2.7 MB of gradients on {largest} ranks, by round: "
@@ -63,6 +81,14 @@ for n in ranks:
     ok = all(e["samples"] == 60000 for e in dp[n]["epochs"])
     check(f"dptrain {n} ranks trains all 60000 samples per epoch", ok,
           ", ".join(str(e["samples"]) for e in dp[n]["epochs"]))
+for n in lone:
+    runs = lone[n]["runs"]
+    ok = all(e["samples"] == 60000 for run in runs for e in run)
+    check(f"{n} lone ranks each train all 60000 samples per epoch", ok, f"{len(runs)} runs")
+    if one:
+        gaps = [abs(run[-1]["test_accuracy"] - dp[1]["test_accuracy"]) for run in runs]
+        check(f"{n} lone ranks each reach dptrain 1 rank's accuracy", max(gaps) <= 0.005,
+              f"largest gap {100 * max(gaps):.2f} points")
 if one:
     epochs = len(dp[1]["epochs"])
     gap = abs(dp[1]["test_accuracy"] - quick["test_accuracy"][epochs - 1])

@@ -35,17 +35,52 @@ def last_json(results, name):
     return max(records, key=lambda r: r["samples_per_second"])
 
 
+def _epochs(path):
+    with open(path) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    return [r for r in records if not r.get("summary")]
+
+
 def dptrain_run(results, name):
-    """A dptrain --metrics file: best epoch's samples/s, the accuracy curve and the epochs."""
-    rounds = []
-    for path in _files(results, name):
-        with open(path) as f:
-            records = [json.loads(line) for line in f if line.strip()]
-        rounds.append([r for r in records if not r.get("summary")])
+    """A dptrain --metrics file: best epoch's samples/s (and that epoch), the accuracy curve and
+    the epochs."""
+    rounds = [_epochs(path) for path in _files(results, name)]
     epochs = rounds[0]
-    return {"samples_per_second": max(e["samples_per_second"] for run in rounds for e in run),
+    best = max((e for run in rounds for e in run), key=lambda e: e["samples_per_second"])
+    return {"samples_per_second": best["samples_per_second"], "best_epoch": best,
             "test_accuracy": epochs[-1]["test_accuracy"],
             "curve": [e["test_accuracy"] for e in epochs], "epochs": epochs}
+
+
+def lone_ranks(results, n):
+    """N independent 1-rank runs started together, loneN.rK.I.jsonl for run I of round K: the
+    sum of their samples/s epoch by epoch (they run side by side), best over epochs and rounds;
+    and every run's epochs."""
+    rounds = {}
+    for path in glob.glob(os.path.join(results, f"lone{n}.r*.*.jsonl")):
+        round_number, run = os.path.basename(path)[len(f"lone{n}.r"):-len(".jsonl")].split(".")
+        rounds.setdefault(int(round_number), {})[int(run)] = _epochs(path)
+    if not rounds:
+        raise FileNotFoundError(os.path.join(results, f"lone{n}.rK.I.jsonl"))
+    best, runs = 0.0, []
+    for number, by_run in sorted(rounds.items()):
+        if sorted(by_run) != list(range(1, n + 1)):
+            raise RuntimeError(f"round {number} of {n} lone ranks has the files of runs {sorted(by_run)}")
+        for e in range(min(len(epochs) for epochs in by_run.values())):
+            best = max(best, sum(epochs[e]["samples_per_second"] for epochs in by_run.values()))
+        runs += by_run.values()
+    return {"samples_per_second": best, "runs": runs}
+
+
+def compute_ms_per_step(epoch):
+    """Forward and backward of one step in milliseconds, median over ranks, in an epoch record."""
+    phases = epoch["phases"]
+    return 1e3 * (phases["forward"]["median"] + phases["backward"]["median"]) / epoch["steps"]
+
+
+def waiting_ms_per_step(epoch):
+    """Waiting for the sums (and the SGD step in them), median over ranks, per step."""
+    return 1e3 * epoch["phases"]["communication_wait"]["median"] / epoch["steps"]
 
 
 def allreduce_probes(results, ranks):

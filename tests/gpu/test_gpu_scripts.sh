@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# scripts/bench-gpu.sh (with scripts/bench/compare_gpu.py) and scripts/gpu-check.sh, on a
-# machine without a GPU: fake dptrain, Python, nvidia-smi, cmake, ninja and ctest stand in for
-# the GPU host's, so that what the scripts do with their steps and results is checked wherever
-# the tests run, not first on a GPU host lent by the minute.
+# scripts/bench-gpu.sh (with scripts/bench/compare_gpu.py), scripts/bench-vs-pytorch.sh and
+# scripts/gpu-check.sh, on a machine without a GPU: fake dptrain, Python, nvidia-smi, cmake,
+# ninja and ctest stand in for the GPU host's, so that what the scripts do with their steps and
+# results is checked wherever the tests run, not first on a GPU host lent by the minute.
 # bench-gpu.sh: all runs good -> every check passes; a failed run is named, the runs after it
 # still run, and the comparison marks the missing results; a GPU rate under its target fails.
+# bench-vs-pytorch.sh (the CPU series): lone ranks at once are compared with the ranks that
+# exchange, step by step; a lone rank that fails fails the script, named.
 # gpu-check.sh: all steps pass and results.tgz holds both benchmarks; a failed GPU build still
 # gives the CPU series (from a build without CUDA); a small BUDGET_S skips and names steps; a
 # call cut short mid-benchmark leaves a whole results.tgz with the runs that finished.
@@ -45,22 +47,29 @@ name=$(basename "$metrics" .jsonl)
 if [[ " ${FAKE_FAIL:-} " == *" $name "* ]]; then echo "dptrain: error: $name broke"; exit 1; fi
 if [[ " ${FAKE_SLOW:-} " == *" $name "* ]]; then sleep 60; fi
 [ "$rank" = 0 ] || exit 0
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}"
 speed=$((18000 * ranks))
 [ "$device" = cuda ] && speed=$FAKE_GPU_SPEED
+# 938 steps with 1.9 s of forward and backward (2.03 ms a step), and 0.1 s of waiting above 1 rank
+phases="\"steps\":938,\"phases\":{\"forward\":{\"median\":0.8},\"backward\":{\"median\":1.1},"
+phases+="\"communication_wait\":{\"median\":$([ "$ranks" = 1 ] && echo 0 || echo 0.1)}}"
 epoch=0
 for accuracy in 0.495 0.592 0.613; do
   epoch=$((epoch + 1))
-  echo "{\"epoch\":$epoch,\"samples\":60000,\"samples_per_second\":$speed,\"test_accuracy\":$accuracy}" >> "$metrics"
+  echo "{\"epoch\":$epoch,\"samples\":60000,\"samples_per_second\":$speed,\"test_accuracy\":$accuracy,$phases}" >> "$metrics"
   echo "epoch $epoch: test accuracy $accuracy, $speed samples/s"
 done
 echo '{"summary":true}' >> "$metrics"
 EOF
 # Python: runs the comparisons for real and plays the PyTorch references (quickstart 8000
-# samples/s, DDP 2000 per rank; those named in FAKE_FAIL fail) and torch's own answers.
+# samples/s, DDP 2000 per rank; those named in FAKE_FAIL fail; each names the OpenBLAS kernels it
+# was given) and torch's own answers (OpenBLAS's FAKE_OPENBLAS_CORE, when set).
 cat > "$fakes/python" <<'EOF'
 #!/usr/bin/env bash
 case $1 in
-  -c) [[ $2 == *cmake_prefix_path* ]] && echo /nonexistent/torch || echo "torch 2.11 cuda 13.0 True nccl (2, 28, 0)"; exit 0 ;;
+  -c) [ "$2" = "import torch" ] && [ "${OPENBLAS_VERBOSE:-}" = 2 ] && [ -n "${FAKE_OPENBLAS_CORE:-}" ] \
+        && echo "Core: $FAKE_OPENBLAS_CORE"
+      [[ $2 == *cmake_prefix_path* ]] && echo /nonexistent/torch || echo "torch 2.11 cuda 13.0 True nccl (2, 28, 0)"; exit 0 ;;
 esac
 speed=8000
 case $(basename "$1") in
@@ -72,7 +81,7 @@ esac
 [[ " $* " == *" --device cuda "* ]] && name=$name-gpu
 if [[ " ${FAKE_FAIL:-} " == *" $name "* ]]; then echo "RuntimeError: $name broke" >&2; exit 1; fi
 [ "${OMPI_COMM_WORLD_RANK:-0}" = 0 ] || exit 0
-echo "{\"reference\":\"$name\",\"samples_per_second\":$speed,\"test_accuracy\":[0.495,0.592,0.613]}"
+echo "{\"reference\":\"$name\",\"samples_per_second\":$speed,\"test_accuracy\":[0.495,0.592,0.613],\"openblas\":\"${OPENBLAS_CORETYPE:-}\"}"
 EOF
 # The GPU host's tools: a build puts the fake dptrain in the build folder (a build of
 # build-gpu fails with FAKE_GPU_BUILD_FAILS=1), ninja has no work where a dptrain is, and
@@ -141,6 +150,26 @@ bench_gpu "$work/slow" "" 400000
 expect_log "bench-gpu: a GPU rate under the target fails" nonzero $? "$work/slow.log" \
   '^FAIL  dptrain 1 rank on the GPU: 400000 samples/s \(expected >= 500000\)'
 
+# ============================ scripts/bench-vs-pytorch.sh =====================================
+# One of the lone ranks fails: the script fails naming it, and compares nothing. OpenBLAS
+# reports its generic kernels on a CPU with AVX-512: every run, PyTorch's and dptrain's, gets
+# OPENBLAS_CORETYPE=SkylakeX, and the log says so.
+echo "flags		: fpu sse2 avx avx2 avx512f avx512bw" > "$work/cpuinfo"
+env BUILD_DIR="$fakes" PYTHON="$fakes/python" DATA_FILE="$work/data.h5" FASHION_MNIST_IDX="$work/idx" \
+  DPTRAIN_SKIP_INSTALL=1 DPTRAIN_SKIP_BUILD=1 RESULTS="$work/lone-fails" FAKE_FAIL=lone2.r1.2 \
+  FAKE_OPENBLAS_CORE=Prescott CPUINFO="$work/cpuinfo" OPENBLAS_CORETYPE= \
+  RANKS="1 2" REPEATS=1 EPOCHS=3 timeout 300 bash "$source_dir/scripts/bench-vs-pytorch.sh" \
+  > "$work/lone-fails.log" 2>&1
+expect_log "bench-vs-pytorch: a lone rank that fails is named and fails the script" nonzero $? \
+  "$work/lone-fails.log" '^dptrain: error: lone2.r1.2 on 1 rank\(s\) failed: lone2.r1.2 broke' '!^(PASS|FAIL)  '
+if grep -q 'generic Prescott kernels: OPENBLAS_CORETYPE=SkylakeX for every run' "$work/lone-fails.log" &&
+   grep -q '"openblas":"SkylakeX"' "$work/lone-fails/quickstart.r1.json" &&
+   grep -qx 'OPENBLAS_CORETYPE=SkylakeX' "$work/lone-fails/dptrain1.r1.log"; then
+  pass "bench-vs-pytorch: OpenBLAS's generic kernels on an AVX-512 CPU: SkylakeX for PyTorch and dptrain"
+else
+  fail "bench-vs-pytorch: OpenBLAS kernels"; grep -h -i openblas "$work/lone-fails.log" "$work/lone-fails/"*1.r1.*
+fi
+
 # ================================ scripts/gpu-check.sh ========================================
 # Each call on a fresh copy of the scripts (gpu-check.sh builds beside them) with the carried
 # Fashion-MNIST in .deps/, as on a GPU host.
@@ -167,7 +196,14 @@ archived() {  # NAME FILE...: whether results.tgz of gpu-check call NAME is whol
 }
 
 gpu_check all-good
-expect_log "gpu-check: all steps pass" 0 $? "$work/all-good.log" 'all steps passed'
+expect_log "gpu-check: all steps pass, OpenBLAS's kernels left as they are" 0 $? "$work/all-good.log" \
+  'all steps passed' '!OPENBLAS_CORETYPE=[A-Za-z]'
+expect_log "gpu-check: the CPU series sets 2 lone ranks at once beside 2 ranks, step by step" 0 0 \
+  "$work/all-good.log" '^2 lone ranks at once, no exchange +36000 +2.00x +100%' \
+  '^  dptrain 2 ranks: 2.03 ms, waiting 0.11 ms' \
+  '^  2 lone ranks at once: 2.03 ms \(median of the runs; 2.03 to 2.03\); dptrain 2 ranks reach 100 % of their samples/s' \
+  '^PASS  2 lone ranks each train all 60000 samples per epoch: 2 runs' \
+  "^PASS  2 lone ranks each reach dptrain 1 rank's accuracy"
 if archived all-good bench/cuda.jsonl bench/cuda-graph.json cpu-scaling/dptrain2.r1.jsonl cpu-scaling/ddp2.r1.json; then
   pass "gpu-check: results.tgz holds both benchmarks"
 else
