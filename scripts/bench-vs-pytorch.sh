@@ -7,9 +7,11 @@
 #   what N cores of this machine give when all compute is known apart from what the exchange
 #   costs (a ceiling for any data-parallel run of N ranks here). At the largest count dptrain also
 #   runs with bf16 gradients, and with 1 MB buckets (3 buckets, the first two reduced during
-#   backward) with and without overlap, for their speed and accuracy. (The default 4 MB holds
+#   backward) with and without overlap, for their speed and accuracy (the default 4 MB holds
 #   the quickstart's 2.7 MB of gradients in one bucket, which is reduced after backward either
-#   way.)
+#   way); and with plain MPI_Allreduce (DPTRAIN_SHARED_MEMORY=0), where each rank keeps its
+#   parameters and gradients to itself: against the node-shared default, what sharing them
+#   costs forward and backward.
 # Prints samples/s of each run's best epoch (over REPEATS interleaved rounds, default 3) and the
 # ratios, checks every run's own result, and exits 1 if a ratio misses its target (EXPECT_*
 # variables, see scripts/bench/compare.py).
@@ -92,6 +94,7 @@ run_round() {  # ROUND
   dptrain_run "dptrain$largest-buckets1.r$round" "$largest" --bucket-mb 1
   dptrain_run "dptrain$largest-buckets1-no-overlap.r$round" "$largest" --bucket-mb 1 --no-overlap
   dptrain_run "dptrain$largest-bf16.r$round" "$largest" --grad-dtype bf16
+  (export DPTRAIN_SHARED_MEMORY=0; dptrain_run "dptrain$largest-plain-mpi.r$round" "$largest")
 }
 
 for round in $(seq "$REPEATS"); do run_round "$round"; done

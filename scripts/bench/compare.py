@@ -2,9 +2,10 @@
 run's own result (samples per epoch, accuracy) and the expected ratios.
 
 Usage: compare.py DIR RANKS...  DIR holds quickstart.json and ddpN.json (PyTorch JSON lines),
-dptrainN.jsonl, dptrainN-buckets1.jsonl, dptrainN-buckets1-no-overlap.jsonl, dptrainN-bf16.jsonl
-(dptrain --metrics files), loneN.I.jsonl for N above 1 (N independent 1-rank runs at once),
-and allreduceN.json (dptrain bench allreduce --json, shown as the machine's state per round).
+dptrainN.jsonl, dptrainN-buckets1.jsonl, dptrainN-buckets1-no-overlap.jsonl, dptrainN-bf16.jsonl,
+dptrainN-plain-mpi.jsonl (dptrain --metrics files), loneN.I.jsonl for N above 1 (N independent
+1-rank runs at once) and allreduceN.json (dptrain bench allreduce --json, shown as the machine's
+state per round).
 Targets: EXPECT_1RANK_VS_QUICKSTART (2.0), EXPECT_EFFICIENCY (0.9: dptrain N ranks against N x
 its 1 rank), EXPECT_VS_DDP (2.5: dptrain against DDP gloo at the largest N). Exit 1 on a miss.
 """
@@ -22,8 +23,9 @@ ddp = {n: last_json(results, f"ddp{n}.json") for n in ranks}
 dp = {n: dptrain_run(results, f"dptrain{n}.jsonl") for n in ranks}
 lone = {n: lone_ranks(results, n) for n in ranks if n > 1}
 overlapped = dptrain_run(results, f"dptrain{largest}-buckets1.jsonl")
-plain = dptrain_run(results, f"dptrain{largest}-buckets1-no-overlap.jsonl")
+sequential = dptrain_run(results, f"dptrain{largest}-buckets1-no-overlap.jsonl")
 bf16 = dptrain_run(results, f"dptrain{largest}-bf16.jsonl")
+plain_mpi = dptrain_run(results, f"dptrain{largest}-plain-mpi.jsonl")
 one = dp[1]["samples_per_second"] if 1 in dp else None
 
 print(f"{'run':44s} {'samples/s':>10s} {'vs 1 rank':>10s} {'efficiency':>10s} {'vs DDP':>8s}")
@@ -38,16 +40,24 @@ for n in ranks:
     if n in lone and one:
         c = lone[n]["samples_per_second"]
         print(f"{f'{n} lone ranks at once, no exchange':44s} {c:10.0f} {c / one:9.2f}x {100 * c / (n * one):9.0f}%")
-for label, run in (("1 MB buckets, overlap", overlapped), ("1 MB buckets, no overlap", plain)):
+for label, run in (("1 MB buckets, overlap", overlapped), ("1 MB buckets, no overlap", sequential)):
     print(f"{f'dptrain, {largest} ranks, {label}':44s} {run['samples_per_second']:10.0f}")
 print(f"{f'dptrain, {largest} ranks, bf16 gradients':44s} {bf16['samples_per_second']:10.0f}")
+print(f"{f'dptrain, {largest} ranks, plain MPI_Allreduce':44s} {plain_mpi['samples_per_second']:10.0f}")
 
 # Where a step's time goes (best epoch, median over ranks): N lone ranks at once show what the
-# cores give when all compute with nothing exchanged; dptrain N ranks adds the exchange.
+# cores give when all compute with nothing exchanged; dptrain N ranks adds the exchange, through
+# parameters and gradients in node-shared memory, or each rank's own with plain MPI.
+def step_line(label, run):
+    best = run["best_epoch"]
+    print(f"  {label}: {compute_ms_per_step(best):.2f} ms, waiting {waiting_ms_per_step(best):.2f} ms")
+
+
 print("per step, best epoch: forward+backward (median over ranks), waiting for the sums")
 for n in ranks:
-    best = dp[n]["best_epoch"]
-    print(f"  dptrain {n} ranks: {compute_ms_per_step(best):.2f} ms, waiting {waiting_ms_per_step(best):.2f} ms")
+    step_line(f"dptrain {n} ranks", dp[n])
+    if n == largest:
+        step_line(f"dptrain {n} ranks, plain MPI_Allreduce", plain_mpi)
     if n in lone:
         fastest = sorted(compute_ms_per_step(max(run, key=lambda e: e["samples_per_second"]))
                          for run in lone[n]["runs"])
@@ -94,9 +104,12 @@ if one:
     gap = abs(dp[1]["test_accuracy"] - quick["test_accuracy"][epochs - 1])
     check("dptrain 1 rank matches the quickstart's accuracy", gap <= 0.01,
           f"{100 * dp[1]['test_accuracy']:.1f}% vs {100 * quick['test_accuracy'][epochs - 1]:.1f}%")
-gap = abs(overlapped["test_accuracy"] - plain["test_accuracy"])
+gap = abs(overlapped["test_accuracy"] - sequential["test_accuracy"])
 check("overlapped and sequential averaging reach the same accuracy", gap <= 0.005,
-      f"{100 * overlapped['test_accuracy']:.2f}% vs {100 * plain['test_accuracy']:.2f}%")
+      f"{100 * overlapped['test_accuracy']:.2f}% vs {100 * sequential['test_accuracy']:.2f}%")
+gap = abs(dp[largest]["test_accuracy"] - plain_mpi["test_accuracy"])
+check("node-shared and plain MPI averaging reach the same accuracy", gap <= 0.005,
+      f"{100 * dp[largest]['test_accuracy']:.2f}% vs {100 * plain_mpi['test_accuracy']:.2f}%")
 gap = abs(dp[largest]["test_accuracy"] - bf16["test_accuracy"])
 check("bf16 gradient transport costs under 0.5 points of accuracy", gap <= 0.005,
       f"{100 * bf16['test_accuracy']:.2f}% vs {100 * dp[largest]['test_accuracy']:.2f}% (fp32)")

@@ -5,8 +5,9 @@
 # results is checked wherever the tests run, not first on a GPU host lent by the minute.
 # bench-gpu.sh: all runs good -> every check passes; a failed run is named, the runs after it
 # still run, and the comparison marks the missing results; a GPU rate under its target fails.
-# bench-vs-pytorch.sh (the CPU series): lone ranks at once are compared with the ranks that
-# exchange, step by step; a lone rank that fails fails the script, named.
+# bench-vs-pytorch.sh (the CPU series): lone ranks at once, and ranks averaging through plain
+# MPI, are compared with the ranks that share memory, step by step; a lone rank that fails fails
+# the script, named; OpenBLAS's generic kernels are replaced for PyTorch and dptrain alike.
 # gpu-check.sh: all steps pass and results.tgz holds both benchmarks; a failed GPU build still
 # gives the CPU series (from a build without CUDA); a small BUDGET_S skips and names steps; a
 # call cut short mid-benchmark leaves a whole results.tgz with the runs that finished.
@@ -198,9 +199,10 @@ archived() {  # NAME FILE...: whether results.tgz of gpu-check call NAME is whol
 gpu_check all-good
 expect_log "gpu-check: all steps pass, OpenBLAS's kernels left as they are" 0 $? "$work/all-good.log" \
   'all steps passed' '!OPENBLAS_CORETYPE=[A-Za-z]'
-expect_log "gpu-check: the CPU series sets 2 lone ranks at once beside 2 ranks, step by step" 0 0 \
+expect_log "gpu-check: the CPU series sets 2 lone ranks and plain MPI beside 2 ranks, step by step" 0 0 \
   "$work/all-good.log" '^2 lone ranks at once, no exchange +36000 +2.00x +100%' \
-  '^  dptrain 2 ranks: 2.03 ms, waiting 0.11 ms' \
+  '^  dptrain 2 ranks: 2.03 ms, waiting 0.11 ms' '^  dptrain 2 ranks, plain MPI_Allreduce: 2.03 ms' \
+  '^PASS  node-shared and plain MPI averaging reach the same accuracy' \
   '^  2 lone ranks at once: 2.03 ms \(median of the runs; 2.03 to 2.03\); dptrain 2 ranks reach 100 % of their samples/s' \
   '^PASS  2 lone ranks each train all 60000 samples per epoch: 2 runs' \
   "^PASS  2 lone ranks each reach dptrain 1 rank's accuracy"
