@@ -30,7 +30,10 @@ dptrain_job_start() {
   # rank would be bound to one core whatever the layout.
   export SRUN_CPUS_PER_TASK=$threads
   export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
-  export OMP_PLACES=cores OMP_PROC_BIND=close
+  # srun --cpu-bind=cores keeps each rank's threads on cores of its own. OMP_PROC_BIND is left
+  # unset: it binds each rank's threads from the first core the rank may use, so wherever srun
+  # cannot bind (--cpu-bind=none, a cluster without task/affinity) every rank of a node would
+  # run on core 0 (dptrain warns when it finds ranks bound like that).
   # Lustre ($SCRATCH) and NFS may not support HDF5's file locks; the file is only read.
   export HDF5_USE_FILE_LOCKING=FALSE
   echo "dptrain job $SLURM_JOB_ID: ${SLURM_JOB_NUM_NODES:-1} node(s) x" \

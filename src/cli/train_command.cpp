@@ -23,6 +23,7 @@
 #include "dptrain/metrics/progress.h"
 #include "dptrain/metrics/reporters.h"
 #include "dptrain/model/registry.h"
+#include "dptrain/train/cpu_binding.h"
 #include "dptrain/train/fingerprint.h"
 #include "dptrain/train/stop_signals.h"
 #include "dptrain/train/threads.h"
@@ -216,6 +217,17 @@ void warn_if_oversubscribed(const TrainConfig& c, Communicator& comm) {
             << std::endl;
 }
 
+// Cores enough in all, but bound so that ranks share them, or a rank has fewer than its
+// threads: one line from rank 0 about the first node where it happens.
+void warn_if_badly_bound(const TrainConfig& c, Communicator& comm) {
+  const std::vector<std::string> described = comm.gather_text(describe_this_rank_cpus(), 0);
+  if (comm.rank() != 0) return;
+  std::vector<RankCpus> ranks;
+  for (const std::string& text : described) ranks.push_back(parse_rank_cpus(text));
+  const std::string warning = cpu_binding_warning(ranks, c.threads, openmp_binds_threads());
+  if (!warning.empty()) std::cerr << "dptrain: warning: " << warning << std::endl;
+}
+
 // A batch larger than a rank's shard still trains (one step per epoch, of the whole shard),
 // but the run is not the one asked for: likely a typo, or the global batch given per rank.
 void warn_if_batch_exceeds_shard(const TrainConfig& c, const Communicator& comm,
@@ -339,6 +351,7 @@ int run_train(TrainCommand& t, int argc, char** argv) {
   }
   fail_together(comm, failure);
   warn_if_oversubscribed(t.config, comm);
+  warn_if_badly_bound(t.config, comm);
   warn_if_batch_exceeds_shard(t.config, comm, setup.train_samples);
   return train_or_abort(t, comm, setup);
 }

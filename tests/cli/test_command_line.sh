@@ -232,11 +232,27 @@ threads_of() { "$@" 2>&1 | sed -n 's/^# dptrain train: [0-9]* ranks x \([0-9]*\)
   && pass "threads: --threads, then SLURM_CPUS_PER_TASK, then OMP_NUM_THREADS, then 1" \
   || fail "threads per rank do not follow --threads, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, 1"
 out=$(SLURM_CPUS_ON_NODE=2 timeout 120 "${mpi2[@]}" "${quick_run[@]}" --threads 2 2>&1)
-fits=$(SLURM_CPUS_ON_NODE=4 timeout 120 "${mpi2[@]}" "${quick_run[@]}" --threads 2 2>&1)
+# (Unbound, so that the binding check below has nothing to say: mpiexec binds 2 ranks to a
+# core each by default.)
+fits=$(SLURM_CPUS_ON_NODE=4 timeout 120 "$mpiexec" --bind-to none -n 2 "${quick_run[@]}" --threads 2 2>&1)
 [ "$(grep -c '^dptrain: warning: 2 ranks x 2 threads on a node with 2 cores' <<<"$out")" -eq 1 ] \
   && ! grep -q 'warning' <<<"$fits" \
   && pass "oversubscription: one warning for 2 ranks x 2 threads on 2 cores, none on 4" \
   || { fail "oversubscription warning"; grep -i warning <<<"$out$fits"; }
+# Cores enough, badly bound: OpenMP binding each rank's threads from its first core while the
+# launcher gives the ranks no cores of their own stacks both ranks on core 0 (one warning, from
+# rank 0); with a core each, no warning. A rank bound to one core with 2 threads is named.
+bound_run() {  # BIND THREADS RANKS
+  OMP_PROC_BIND=close OMP_PLACES=cores timeout 120 "$mpiexec" --bind-to "$1" -n "$3" \
+    "${quick_run[@]}" --threads "$2" 2>&1
+}
+unbound_run() { timeout 120 "$mpiexec" --bind-to core -n 1 "${quick_run[@]}" --threads 2 2>&1; }
+stacked=$(bound_run none 1 2) own=$(bound_run core 1 2) narrow=$(unbound_run)
+[ "$(grep -c '^dptrain: warning: the 2 ranks on .* are bound to 1 CPU (0) between them: .*OMP_PROC_BIND' <<<"$stacked")" -eq 1 ] \
+  && ! grep -q 'warning' <<<"$own" \
+  && grep -q '^dptrain: warning: rank 0 on .* may run on 1 CPU (.*) but has 2 threads' <<<"$narrow" \
+  && pass "binding: ranks stacked on core 0 warned once, a core each not, a rank short of cores named" \
+  || { fail "binding warning"; grep -i warning <<<"$stacked$own$narrow"; }
 
 expect_ok "help" "$dptrain" train --help
 "$dptrain" train --help | grep -q 'smaller or empty last batch' || fail "--help does not state the shard policy"
