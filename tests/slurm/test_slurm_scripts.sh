@@ -104,6 +104,9 @@ test_cpu_node() {
   local run=$SCRATCH/dptrain/runs/dptrain-node-$job
   [ "$(job_field "$job" ExitCode)" = 0:0 ] || { cat "$SCRATCH/dptrain-node-$job.out"; fail "cpu-node job $job failed"; }
   [ "$(job_field "$job" NumNodes)" = 1 ] || fail "cpu-node job on more than one node"
+  # No warning: in particular, not one that the ranks are stacked on the same CPUs (this
+  # cluster cannot bind tasks, where a job that set OMP_PROC_BIND put both ranks on core 0).
+  ! grep "dptrain: warning" "$SCRATCH/dptrain-node-$job.out" || fail "cpu-node job $job warned"
   [ "$(summary_field "$run/metrics.jsonl" ranks)" = 2 ] || fail "cpu-node run did not have 2 ranks"
   [ "$(summary_field "$run/metrics.jsonl" threads)" = 1 ] || fail "threads not taken from --cpus-per-task"
   /usr/bin/python3 - "$run/metrics.jsonl" <<'PY' || fail "cpu-node run: DPTRAIN_TRAIN_ARGS ignored or nothing learnt"
