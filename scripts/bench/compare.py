@@ -37,9 +37,11 @@ for n in ranks:
     print(f"{f'PyTorch DDP gloo, {n} ranks x 1 thread':44s} {ddp[n]['samples_per_second']:10.0f}")
     print(f"{f'dptrain, {n} ranks x 1 thread':44s} {d:10.0f} {speedup:>10s} {efficiency:>10s}"
           f" {d / ddp[n]['samples_per_second']:7.2f}x")
-    if n in lone and one:
+    if n in lone:
         c = lone[n]["samples_per_second"]
-        print(f"{f'{n} lone ranks at once, no exchange':44s} {c:10.0f} {c / one:9.2f}x {100 * c / (n * one):9.0f}%")
+        speedup = f"{c / one:9.2f}x" if one else ""
+        efficiency = f"{100 * c / (n * one):9.0f}%" if one else ""
+        print(f"{f'{n} lone ranks at once, no exchange':44s} {c:10.0f} {speedup:>10s} {efficiency:>10s}".rstrip())
 for label, run in (("1 MB buckets, overlap", overlapped), ("1 MB buckets, no overlap", sequential)):
     print(f"{f'dptrain, {largest} ranks, {label}':44s} {run['samples_per_second']:10.0f}")
 print(f"{f'dptrain, {largest} ranks, bf16 gradients':44s} {bf16['samples_per_second']:10.0f}")
