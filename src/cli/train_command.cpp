@@ -223,7 +223,11 @@ void warn_if_badly_bound(const TrainConfig& c, Communicator& comm) {
   const std::vector<std::string> described = comm.gather_text(describe_this_rank_cpus(), 0);
   if (comm.rank() != 0) return;
   std::vector<RankCpus> ranks;
-  for (const std::string& text : described) ranks.push_back(parse_rank_cpus(text));
+  try {
+    for (const std::string& text : described) ranks.push_back(parse_rank_cpus(text));
+  } catch (const Error&) {
+    return;  // only rank 0 is here: failing would leave the other ranks waiting, for a warning
+  }
   const std::string warning = cpu_binding_warning(ranks, c.threads, openmp_binds_threads());
   if (!warning.empty()) std::cerr << "dptrain: warning: " << warning << std::endl;
 }
