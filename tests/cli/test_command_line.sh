@@ -246,8 +246,8 @@ bound_run() {  # BIND THREADS RANKS
   OMP_PROC_BIND=close OMP_PLACES=cores timeout 120 "$mpiexec" --bind-to "$1" -n "$3" \
     "${quick_run[@]}" --threads "$2" 2>&1
 }
-unbound_run() { timeout 120 "$mpiexec" --bind-to core -n 1 "${quick_run[@]}" --threads 2 2>&1; }
-stacked=$(bound_run none 1 2) own=$(bound_run core 1 2) narrow=$(unbound_run)
+one_core_run() { timeout 120 "$mpiexec" --bind-to core -n 1 "${quick_run[@]}" --threads 2 2>&1; }
+stacked=$(bound_run none 1 2) own=$(bound_run core 1 2) narrow=$(one_core_run)
 [ "$(grep -c '^dptrain: warning: the 2 ranks on .* are bound to 1 CPU (0) between them: .*OMP_PROC_BIND' <<<"$stacked")" -eq 1 ] \
   && ! grep -q 'warning' <<<"$own" \
   && grep -q '^dptrain: warning: rank 0 on .* may run on 1 CPU (.*) but has 2 threads' <<<"$narrow" \
