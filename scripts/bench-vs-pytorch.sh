@@ -9,9 +9,10 @@
 #   runs with bf16 gradients, and with 1 MB buckets (3 buckets, the first two reduced during
 #   backward) with and without overlap, for their speed and accuracy (the default 4 MB holds
 #   the quickstart's 2.7 MB of gradients in one bucket, which is reduced after backward either
-#   way); and with plain MPI_Allreduce (DPTRAIN_SHARED_MEMORY=0), where each rank keeps its
-#   parameters and gradients to itself: against the node-shared default, what sharing them
-#   costs forward and backward.
+#   way); with plain MPI_Allreduce (DPTRAIN_SHARED_MEMORY=0), where each rank keeps its
+#   parameters and gradients to itself; and with node-shared gradients but parameters of each
+#   rank's own (DPTRAIN_SHARED_MEMORY=gradients): against the node-shared default, what sharing
+#   each of them costs forward and backward.
 # Prints samples/s of each run's best epoch (over REPEATS interleaved rounds, default 3) and the
 # ratios, checks every run's own result, and exits 1 if a ratio misses its target (EXPECT_*
 # variables, see scripts/bench/compare.py).
@@ -95,6 +96,7 @@ run_round() {  # ROUND
   dptrain_run "dptrain$largest-buckets1-no-overlap.r$round" "$largest" --bucket-mb 1 --no-overlap
   dptrain_run "dptrain$largest-bf16.r$round" "$largest" --grad-dtype bf16
   (export DPTRAIN_SHARED_MEMORY=0; dptrain_run "dptrain$largest-plain-mpi.r$round" "$largest")
+  (export DPTRAIN_SHARED_MEMORY=gradients; dptrain_run "dptrain$largest-own-parameters.r$round" "$largest")
 }
 
 for round in $(seq "$REPEATS"); do run_round "$round"; done

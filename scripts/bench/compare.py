@@ -3,7 +3,7 @@ run's own result (samples per epoch, accuracy) and the expected ratios.
 
 Usage: compare.py DIR RANKS...  DIR holds quickstart.json and ddpN.json (PyTorch JSON lines),
 dptrainN.jsonl, dptrainN-buckets1.jsonl, dptrainN-buckets1-no-overlap.jsonl, dptrainN-bf16.jsonl,
-dptrainN-plain-mpi.jsonl (dptrain --metrics files), loneN.I.jsonl for N above 1 (N independent
+dptrainN-plain-mpi.jsonl, dptrainN-own-parameters.jsonl (dptrain --metrics files), loneN.I.jsonl for N above 1 (N independent
 1-rank runs at once) and allreduceN.json (dptrain bench allreduce --json, shown as the machine's
 state per round).
 Targets: EXPECT_1RANK_VS_QUICKSTART (2.0), EXPECT_EFFICIENCY (0.9: dptrain N ranks against N x
@@ -26,6 +26,7 @@ overlapped = dptrain_run(results, f"dptrain{largest}-buckets1.jsonl")
 sequential = dptrain_run(results, f"dptrain{largest}-buckets1-no-overlap.jsonl")
 bf16 = dptrain_run(results, f"dptrain{largest}-bf16.jsonl")
 plain_mpi = dptrain_run(results, f"dptrain{largest}-plain-mpi.jsonl")
+own_parameters = dptrain_run(results, f"dptrain{largest}-own-parameters.jsonl")
 one = dp[1]["samples_per_second"] if 1 in dp else None
 
 print(f"{'run':44s} {'samples/s':>10s} {'vs 1 rank':>10s} {'efficiency':>10s} {'vs DDP':>8s}")
@@ -46,10 +47,12 @@ for label, run in (("1 MB buckets, overlap", overlapped), ("1 MB buckets, no ove
     print(f"{f'dptrain, {largest} ranks, {label}':44s} {run['samples_per_second']:10.0f}")
 print(f"{f'dptrain, {largest} ranks, bf16 gradients':44s} {bf16['samples_per_second']:10.0f}")
 print(f"{f'dptrain, {largest} ranks, plain MPI_Allreduce':44s} {plain_mpi['samples_per_second']:10.0f}")
+print(f"{f'dptrain, {largest} ranks, own parameters':44s} {own_parameters['samples_per_second']:10.0f}")
 
 # Where a step's time goes (best epoch, median over ranks): N lone ranks at once show what the
 # cores give when all compute with nothing exchanged; dptrain N ranks adds the exchange, through
-# parameters and gradients in node-shared memory, or each rank's own with plain MPI.
+# parameters and gradients in node-shared memory, node-shared gradients and each rank's own
+# parameters, or each rank's own of both with plain MPI.
 def step_line(label, run):
     best = run["best_epoch"]
     print(f"  {label}: {compute_ms_per_step(best):.2f} ms, waiting {waiting_ms_per_step(best):.2f} ms")
@@ -59,6 +62,7 @@ print("per step, best epoch: forward+backward (median over ranks), waiting for t
 for n in ranks:
     step_line(f"dptrain {n} ranks", dp[n])
     if n == largest:
+        step_line(f"dptrain {n} ranks, own parameters", own_parameters)
         step_line(f"dptrain {n} ranks, plain MPI_Allreduce", plain_mpi)
     if n in lone:
         fastest = sorted(compute_ms_per_step(max(run, key=lambda e: e["samples_per_second"]))
@@ -112,6 +116,9 @@ check("overlapped and sequential averaging reach the same accuracy", gap <= 0.00
 gap = abs(dp[largest]["test_accuracy"] - plain_mpi["test_accuracy"])
 check("node-shared and plain MPI averaging reach the same accuracy", gap <= 0.005,
       f"{100 * dp[largest]['test_accuracy']:.2f}% vs {100 * plain_mpi['test_accuracy']:.2f}%")
+gap = abs(dp[largest]["test_accuracy"] - own_parameters["test_accuracy"])
+check("shared and own parameters reach the same accuracy", gap <= 0.005,
+      f"{100 * dp[largest]['test_accuracy']:.2f}% vs {100 * own_parameters['test_accuracy']:.2f}%")
 gap = abs(dp[largest]["test_accuracy"] - bf16["test_accuracy"])
 check("bf16 gradient transport costs under 0.5 points of accuracy", gap <= 0.005,
       f"{100 * bf16['test_accuracy']:.2f}% vs {100 * dp[largest]['test_accuracy']:.2f}% (fp32)")

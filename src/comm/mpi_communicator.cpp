@@ -59,9 +59,12 @@ MpiCommunicator::MpiCommunicator(MPI_Comm comm) : comm_(comm) {
   DPTRAIN_MPI_CHECK(MPI_Comm_rank(node_comm_, &local_rank_));
   DPTRAIN_MPI_CHECK(MPI_Comm_size(node_comm_, &local_size_));
   // Node-shared reduction needs the same number of ranks on every node, so that segment l
-  // means the same elements everywhere. DPTRAIN_SHARED_MEMORY=0 turns it off.
+  // means the same elements everywhere. DPTRAIN_SHARED_MEMORY=0 turns it off;
+  // DPTRAIN_SHARED_MEMORY=gradients keeps the shared buckets but gives every rank parameters of
+  // its own, which tells apart what sharing each of them costs a node's cores.
   const char* setting = std::getenv("DPTRAIN_SHARED_MEMORY");
   node_memory_allowed_ = !(setting && std::string(setting) == "0");
+  node_parameters_allowed_ = node_memory_allowed_ && !(setting && std::string(setting) == "gradients");
   shared_memory_ = node_memory_allowed_ && local_size_ > 1 &&
                    allreduce_min(local_size_) == allreduce_max(local_size_);
   if (shared_memory_ && local_size_ < size_) {
@@ -92,6 +95,7 @@ bool MpiCommunicator::supports_background_collectives() const {
 
 float* MpiCommunicator::share_parameters(const float* gradients, std::size_t count,
                                          const float* initial) {
+  if (!node_parameters_allowed_) return nullptr;
   NodeSharedBuffer* buffer = shared_buffer_holding(gradients, count);
   return buffer && buffer->size() == count ? buffer->share_parameters(initial) : nullptr;
 }

@@ -46,7 +46,11 @@ TEST(Allreduce, NodesAreTheRanksThatShareMemory) {
   EXPECT_EQ(comm.local_rank(), comm.rank() % k);
   const char* shared = std::getenv("DPTRAIN_SHARED_MEMORY");
   const bool allowed = !(shared && std::string(shared) == "0");
-  if (comm.size() > 1 && comm.size() % k == 0) EXPECT_EQ(comm.uses_shared_memory(), allowed);
+  const bool parameters_allowed = allowed && !(shared && std::string(shared) == "gradients");
+  if (comm.size() > 1 && comm.size() % k == 0) {
+    EXPECT_EQ(comm.uses_shared_memory(), allowed);
+    EXPECT_EQ(comm.shares_parameters(), parameters_allowed);
+  }
 }
 
 TEST(Allreduce, ReductionBufferSumsEveryBucketExactly) {
@@ -115,7 +119,7 @@ TEST(Allreduce, SharedParametersTakeTheStepOfTheSum) {
   std::vector<float> initial(total);
   for (std::size_t i = 0; i < total; ++i) initial[i] = static_cast<float>(i % 13);
   float* parameters = comm.share_parameters(gradients, total, initial.data());
-  if (!comm.uses_shared_memory()) {
+  if (!comm.shares_parameters()) {
     EXPECT_EQ(parameters, nullptr);
     return;
   }

@@ -35,7 +35,7 @@ TEST(DataParallel, EveryStepFollowsTheGradientOfTheUnionOfBatches) {
   const Shard test = testing::synthetic_shard({0, 0});
   Trainer trainer(config, comm, train, samples, test);
   if (comm.size() > 1) {
-    EXPECT_EQ(trainer.gradient_sync()->steps_parameters(), comm.uses_shared_memory());
+    EXPECT_EQ(trainer.gradient_sync()->steps_parameters(), comm.shares_parameters());
   }
   for (std::int64_t step = 0; step < trainer.steps_per_epoch(); ++step) {
     // Reference: one process, the same starting parameters, the union of all ranks' batches.

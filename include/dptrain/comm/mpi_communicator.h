@@ -59,6 +59,8 @@ class MpiCommunicator : public Communicator {
   // Whether reduction buffers live in node-shared memory (several ranks per node, the same
   // number on every node); otherwise allreduce is MPI_Allreduce alone.
   bool uses_shared_memory() const { return shared_memory_; }
+  // Whether the ranks of a node may also hold the parameters once (share_parameters).
+  bool shares_parameters() const { return shared_memory_ && node_parameters_allowed_; }
 
  private:
   // Marks this rank as inside a collective for the watchdog, for the scope's lifetime.
@@ -77,6 +79,7 @@ class MpiCommunicator : public Communicator {
   MPI_Comm node_comm_ = MPI_COMM_NULL;
   MPI_Comm across_nodes_comm_ = MPI_COMM_NULL;
   bool node_memory_allowed_ = true;  // DPTRAIN_SHARED_MEMORY=0 turns every shared window off
+  bool node_parameters_allowed_ = true;  // DPTRAIN_SHARED_MEMORY=gradients: buckets only
   bool shared_memory_ = false;
   std::vector<std::unique_ptr<NodeSharedBuffer>> shared_buffers_;
   std::unique_ptr<CollectiveWatchdog> watchdog_;
