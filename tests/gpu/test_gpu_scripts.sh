@@ -199,10 +199,12 @@ archived() {  # NAME FILE...: whether results.tgz of gpu-check call NAME is whol
 gpu_check all-good
 expect_log "gpu-check: all steps pass, OpenBLAS's kernels left as they are" 0 $? "$work/all-good.log" \
   'all steps passed' '!OPENBLAS_CORETYPE=[A-Za-z]'
-expect_log "gpu-check: the CPU series sets 2 lone ranks and plain MPI beside 2 ranks, step by step" 0 0 \
+expect_log "gpu-check: the CPU series sets 2 lone ranks, own parameters and plain MPI beside 2 ranks, step by step" 0 0 \
   "$work/all-good.log" '^2 lone ranks at once, no exchange +36000 +2.00x +100%' \
   '^  dptrain 2 ranks: 2.03 ms, waiting 0.11 ms' '^  dptrain 2 ranks, plain MPI_Allreduce: 2.03 ms' \
+  '^  dptrain 2 ranks, own parameters: 2.03 ms' '^dptrain, 2 ranks, own parameters +[0-9]+$' \
   '^PASS  node-shared and plain MPI averaging reach the same accuracy' \
+  '^PASS  shared and own parameters reach the same accuracy' \
   '^  2 lone ranks at once: 2.03 ms \(median of the runs; 2.03 to 2.03\); dptrain 2 ranks reach 100 % of their samples/s' \
   '^PASS  2 lone ranks each train all 60000 samples per epoch: 2 runs' \
   "^PASS  2 lone ranks each reach dptrain 1 rank's accuracy"
