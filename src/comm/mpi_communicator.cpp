@@ -43,7 +43,17 @@ MpiSession::~MpiSession() {
   if (!finalized) MPI_Finalize();
 }
 
-MpiCommunicator::MpiCommunicator(MPI_Comm comm) : comm_(comm) {
+NodeSharing node_sharing_from_environment() {
+  const char* setting = std::getenv("DPTRAIN_SHARED_MEMORY");
+  const std::string value = setting ? setting : "";
+  if (value.empty() || value == "1") return NodeSharing::everything;
+  if (value == "0") return NodeSharing::nothing;
+  // Buckets shared, parameters each rank's own: tells apart what sharing each costs the cores.
+  if (value == "gradients") return NodeSharing::gradients;
+  throw Error("DPTRAIN_SHARED_MEMORY=" + value + ": expected 1 (the default), gradients or 0");
+}
+
+MpiCommunicator::MpiCommunicator(MPI_Comm comm) : comm_(comm), sharing_(node_sharing_from_environment()) {
   DPTRAIN_MPI_CHECK(MPI_Comm_rank(comm_, &rank_));
   DPTRAIN_MPI_CHECK(MPI_Comm_size(comm_, &size_));
   // Ranks that share memory are the ranks of one node: that is what thread layout and GPU
@@ -59,13 +69,8 @@ MpiCommunicator::MpiCommunicator(MPI_Comm comm) : comm_(comm) {
   DPTRAIN_MPI_CHECK(MPI_Comm_rank(node_comm_, &local_rank_));
   DPTRAIN_MPI_CHECK(MPI_Comm_size(node_comm_, &local_size_));
   // Node-shared reduction needs the same number of ranks on every node, so that segment l
-  // means the same elements everywhere. DPTRAIN_SHARED_MEMORY=0 turns it off;
-  // DPTRAIN_SHARED_MEMORY=gradients keeps the shared buckets but gives every rank parameters of
-  // its own, which tells apart what sharing each of them costs a node's cores.
-  const char* setting = std::getenv("DPTRAIN_SHARED_MEMORY");
-  node_memory_allowed_ = !(setting && std::string(setting) == "0");
-  node_parameters_allowed_ = node_memory_allowed_ && !(setting && std::string(setting) == "gradients");
-  shared_memory_ = node_memory_allowed_ && local_size_ > 1 &&
+  // means the same elements everywhere. DPTRAIN_SHARED_MEMORY=0 turns it off.
+  shared_memory_ = sharing_ != NodeSharing::nothing && local_size_ > 1 &&
                    allreduce_min(local_size_) == allreduce_max(local_size_);
   if (shared_memory_ && local_size_ < size_) {
     DPTRAIN_MPI_CHECK(MPI_Comm_split(comm_, local_rank_, rank_, &across_nodes_comm_));
@@ -95,7 +100,7 @@ bool MpiCommunicator::supports_background_collectives() const {
 
 float* MpiCommunicator::share_parameters(const float* gradients, std::size_t count,
                                          const float* initial) {
-  if (!node_parameters_allowed_) return nullptr;
+  if (sharing_ != NodeSharing::everything) return nullptr;
   NodeSharedBuffer* buffer = shared_buffer_holding(gradients, count);
   return buffer && buffer->size() == count ? buffer->share_parameters(initial) : nullptr;
 }
@@ -210,7 +215,7 @@ void MpiCommunicator::set_position(int epoch, std::int64_t step) {
 }
 
 void MpiCommunicator::enable_watchdog(double timeout_seconds) {
-  if (node_memory_allowed_) share_progress();
+  if (sharing_ != NodeSharing::nothing) share_progress();
   watchdog_ = std::make_unique<CollectiveWatchdog>(
       timeout_seconds, rank_, [this](std::int64_t sequence) { return ranks_behind(sequence); },
       [] { MPI_Abort(MPI_COMM_WORLD, 1); });

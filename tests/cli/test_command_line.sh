@@ -69,6 +69,9 @@ no_shm=(env OMPI_MCA_osc_sm_backing_directory="$work/no-such-dir" "${mpi2[@]}" "
 expect_error "no node-shared memory" "node-shared memory for gradient averaging .*DPTRAIN_SHARED_MEMORY=0" \
   "$metrics" -- "${no_shm[@]}" --metrics "$metrics"
 expect_ok "DPTRAIN_SHARED_MEMORY=0 without node-shared memory" env DPTRAIN_SHARED_MEMORY=0 "${no_shm[@]}"
+expect_error "unknown DPTRAIN_SHARED_MEMORY" "DPTRAIN_SHARED_MEMORY=off: expected 1 (the default), gradients or 0" \
+  "$metrics" -- env DPTRAIN_SHARED_MEMORY=off "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" \
+  --epochs 1 --batch-size 4 --progress off --metrics "$metrics"
 # A batch larger than a rank's shard (12 samples: 6 per rank) trains, with one warning from
 # rank 0; a batch of the whole shard does not warn.
 big_batch() { timeout 120 "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --epochs 1 \

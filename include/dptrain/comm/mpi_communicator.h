@@ -23,6 +23,14 @@ class MpiSession {
   MpiSession& operator=(const MpiSession&) = delete;
 };
 
+// What the ranks of a node may hold in memory shared between them: DPTRAIN_SHARED_MEMORY=1
+// (the default) the gradient buckets and the parameters, =gradients the buckets only (each rank
+// steps parameters of its own), =0 nothing (plain MPI_Allreduce).
+enum class NodeSharing { nothing, gradients, everything };
+
+// Reads DPTRAIN_SHARED_MEMORY; throws dptrain::Error on a value it does not know.
+NodeSharing node_sharing_from_environment();
+
 class MpiCommunicator : public Communicator {
  public:
   explicit MpiCommunicator(MPI_Comm comm = MPI_COMM_WORLD);
@@ -60,7 +68,7 @@ class MpiCommunicator : public Communicator {
   // number on every node); otherwise allreduce is MPI_Allreduce alone.
   bool uses_shared_memory() const { return shared_memory_; }
   // Whether the ranks of a node may also hold the parameters once (share_parameters).
-  bool shares_parameters() const { return shared_memory_ && node_parameters_allowed_; }
+  bool shares_parameters() const { return shared_memory_ && sharing_ == NodeSharing::everything; }
 
  private:
   // Marks this rank as inside a collective for the watchdog, for the scope's lifetime.
@@ -78,8 +86,7 @@ class MpiCommunicator : public Communicator {
   MPI_Comm comm_;
   MPI_Comm node_comm_ = MPI_COMM_NULL;
   MPI_Comm across_nodes_comm_ = MPI_COMM_NULL;
-  bool node_memory_allowed_ = true;  // DPTRAIN_SHARED_MEMORY=0 turns every shared window off
-  bool node_parameters_allowed_ = true;  // DPTRAIN_SHARED_MEMORY=gradients: buckets only
+  NodeSharing sharing_ = NodeSharing::everything;  // DPTRAIN_SHARED_MEMORY
   bool shared_memory_ = false;
   std::vector<std::unique_ptr<NodeSharedBuffer>> shared_buffers_;
   std::unique_ptr<CollectiveWatchdog> watchdog_;
