@@ -158,9 +158,9 @@ cpu_tests() {
 
 # One round of 3 epochs: at 16 ranks an epoch of dptrain lasts ~0.2 s, so the best of 3 rather
 # than 2 epochs, for about 30 s more in all. The lone ranks (2 to 16 independent 1-rank runs at
-# once, ~10 s each) tell what the cores give with nothing exchanged. The series needs no CUDA: when the GPU build left
-# no up-to-date dptrain, it is measured with a build of dptrain alone, without CUDA, against
-# the same LibTorch.
+# once, ~10 s each) tell what the cores give with nothing exchanged. The series needs no CUDA:
+# when the GPU build left no up-to-date dptrain, it is measured with a build of dptrain alone,
+# without CUDA, against the same LibTorch.
 cpu_scaling() {
   local build=$BUILD_DIR
   if ! dptrain_up_to_date "$build"; then

@@ -3,9 +3,9 @@ run's own result (samples per epoch, accuracy) and the expected ratios.
 
 Usage: compare.py DIR RANKS...  DIR holds quickstart.json and ddpN.json (PyTorch JSON lines),
 dptrainN.jsonl, dptrainN-buckets1.jsonl, dptrainN-buckets1-no-overlap.jsonl, dptrainN-bf16.jsonl,
-dptrainN-plain-mpi.jsonl, dptrainN-own-parameters.jsonl (dptrain --metrics files), loneN.I.jsonl for N above 1 (N independent
-1-rank runs at once) and allreduceN.json (dptrain bench allreduce --json, shown as the machine's
-state per round).
+dptrainN-plain-mpi.jsonl, dptrainN-own-parameters.jsonl (dptrain --metrics files),
+loneN.rK.I.jsonl for N above 1 (N independent 1-rank runs at once, round K) and allreduceN.json
+(dptrain bench allreduce --json, shown as the machine's state per round).
 Targets: EXPECT_1RANK_VS_QUICKSTART (2.0), EXPECT_EFFICIENCY (0.9: dptrain N ranks against N x
 its 1 rank), EXPECT_VS_DDP (2.5: dptrain against DDP gloo at the largest N). Exit 1 on a miss.
 """
@@ -29,19 +29,26 @@ plain_mpi = dptrain_run(results, f"dptrain{largest}-plain-mpi.jsonl")
 own_parameters = dptrain_run(results, f"dptrain{largest}-own-parameters.jsonl")
 one = dp[1]["samples_per_second"] if 1 in dp else None
 
+
+
+def against_one_rank(samples_per_second, n):
+    """The 'vs 1 rank' and 'efficiency' columns of N ranks (blank without a 1-rank run)."""
+    if not one:
+        return "", ""
+    return f"{samples_per_second / one:9.2f}x", f"{100 * samples_per_second / (n * one):9.0f}%"
+
+
 print(f"{'run':44s} {'samples/s':>10s} {'vs 1 rank':>10s} {'efficiency':>10s} {'vs DDP':>8s}")
 print(f"{'PyTorch quickstart, 1 thread':44s} {quick['samples_per_second']:10.0f}")
 for n in ranks:
     d = dp[n]["samples_per_second"]
-    speedup = f"{d / one:9.2f}x" if one else ""
-    efficiency = f"{100 * d / (n * one):9.0f}%" if one else ""
+    speedup, efficiency = against_one_rank(d, n)
     print(f"{f'PyTorch DDP gloo, {n} ranks x 1 thread':44s} {ddp[n]['samples_per_second']:10.0f}")
     print(f"{f'dptrain, {n} ranks x 1 thread':44s} {d:10.0f} {speedup:>10s} {efficiency:>10s}"
           f" {d / ddp[n]['samples_per_second']:7.2f}x")
     if n in lone:
         c = lone[n]["samples_per_second"]
-        speedup = f"{c / one:9.2f}x" if one else ""
-        efficiency = f"{100 * c / (n * one):9.0f}%" if one else ""
+        speedup, efficiency = against_one_rank(c, n)
         print(f"{f'{n} lone ranks at once, no exchange':44s} {c:10.0f} {speedup:>10s} {efficiency:>10s}".rstrip())
 for label, run in (("1 MB buckets, overlap", overlapped), ("1 MB buckets, no overlap", sequential)):
     print(f"{f'dptrain, {largest} ranks, {label}':44s} {run['samples_per_second']:10.0f}")
@@ -110,16 +117,16 @@ if one:
     gap = abs(dp[1]["test_accuracy"] - quick["test_accuracy"][epochs - 1])
     check("dptrain 1 rank matches the quickstart's accuracy", gap <= 0.01,
           f"{100 * dp[1]['test_accuracy']:.1f}% vs {100 * quick['test_accuracy'][epochs - 1]:.1f}%")
-gap = abs(overlapped["test_accuracy"] - sequential["test_accuracy"])
-check("overlapped and sequential averaging reach the same accuracy", gap <= 0.005,
-      f"{100 * overlapped['test_accuracy']:.2f}% vs {100 * sequential['test_accuracy']:.2f}%")
-gap = abs(dp[largest]["test_accuracy"] - plain_mpi["test_accuracy"])
-check("node-shared and plain MPI averaging reach the same accuracy", gap <= 0.005,
-      f"{100 * dp[largest]['test_accuracy']:.2f}% vs {100 * plain_mpi['test_accuracy']:.2f}%")
-gap = abs(dp[largest]["test_accuracy"] - own_parameters["test_accuracy"])
-check("shared and own parameters reach the same accuracy", gap <= 0.005,
-      f"{100 * dp[largest]['test_accuracy']:.2f}% vs {100 * own_parameters['test_accuracy']:.2f}%")
-gap = abs(dp[largest]["test_accuracy"] - bf16["test_accuracy"])
-check("bf16 gradient transport costs under 0.5 points of accuracy", gap <= 0.005,
-      f"{100 * bf16['test_accuracy']:.2f}% vs {100 * dp[largest]['test_accuracy']:.2f}% (fp32)")
+
+
+def same_accuracy(what, run, other, note=""):
+    """Two runs of the same training that should end within 0.5 points of each other."""
+    a, b = run["test_accuracy"], other["test_accuracy"]
+    check(what, abs(a - b) <= 0.005, f"{100 * a:.2f}% vs {100 * b:.2f}%{note}")
+
+
+same_accuracy("overlapped and sequential averaging reach the same accuracy", overlapped, sequential)
+same_accuracy("node-shared and plain MPI averaging reach the same accuracy", dp[largest], plain_mpi)
+same_accuracy("shared and own parameters reach the same accuracy", dp[largest], own_parameters)
+same_accuracy("bf16 gradient transport costs under 0.5 points of accuracy", bf16, dp[largest], " (fp32)")
 sys.exit(0 if checks.passed() else 1)
