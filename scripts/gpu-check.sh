@@ -42,7 +42,8 @@ require_counts SCALING_RANKS "$SCALING_RANKS"
 
 out=${1:-$DPTRAIN_ROOT/results/gpu-check}
 mkdir -p "$out" 2>/dev/null && out=$(cd "$out" && pwd) || usage_error "cannot create the output folder '$out'"
-work=$(mktemp -d)
+work=$(mktemp -d -t dptrain-gpu-check.XXXXXX)
+trap 'rm -rf "$work"' EXIT  # also when the call is cut short (TERM): the data copy is 50 MB
 exec > >(tee "$out/gpu-check.log") 2>&1
 deps=$DPTRAIN_ROOT/.deps
 BUILD_DIR=$DPTRAIN_ROOT/build-gpu
@@ -186,7 +187,6 @@ step gpu-bench 120 env RESULTS="$work/bench" "$DPTRAIN_ROOT/scripts/bench-gpu.sh
 step cpu-scaling 200 cpu_scaling
 step cpu-tests 45 cpu_tests
 
-rm -rf "$work"
 if [ ${#failed[@]} -gt 0 ]; then
   log "failed: ${failed[*]}"
   exit 1

@@ -10,7 +10,8 @@
 # the script, named; OpenBLAS's generic kernels are replaced for PyTorch and dptrain alike.
 # gpu-check.sh: all steps pass and results.tgz holds both benchmarks; a failed GPU build still
 # gives the CPU series (from a build without CUDA); a small BUDGET_S skips and names steps; a
-# call cut short mid-benchmark leaves a whole results.tgz with the runs that finished.
+# call cut short mid-benchmark leaves a whole results.tgz with the runs that finished, and
+# nothing in TMPDIR.
 # Never a Python traceback.
 # Usage: test_gpu_scripts.sh SOURCE_DIR
 set -u
@@ -225,7 +226,8 @@ expect_log "gpu-check: a small BUDGET_S skips and names the steps that would not
 
 # Cut short while the last GPU run takes its time: results.tgz holds the runs before it.
 host_copy cut
-env PATH="$fakes:$PATH" PYTHON="$fakes/python" SAVE_EVERY_S=1 FAKE_GPU_SPEED=600000 FAKE_SLOW=cuda-2-ranks-mpi \
+mkdir "$work/cut-tmp"
+env PATH="$fakes:$PATH" PYTHON="$fakes/python" TMPDIR="$work/cut-tmp" SAVE_EVERY_S=1 FAKE_GPU_SPEED=600000 FAKE_SLOW=cuda-2-ranks-mpi \
   setsid bash "$work/cut-root/scripts/gpu-check.sh" "$work/cut" > "$work/cut.log" 2>&1 &
 check_pid=$!
 for _ in $(seq 120); do
@@ -239,6 +241,12 @@ if archived cut bench/cpu.jsonl bench/cuda.jsonl bench/cuda-eager.jsonl; then
   pass "gpu-check: a call cut short mid-benchmark leaves a whole results.tgz with the finished runs"
 else
   fail "gpu-check cut short: results.tgz"; tail -20 "$work/cut.log"; tar -tzvf "$work/cut/results.tgz"
+fi
+# (Open MPI's session folder of the mpirun that was killed, ompi.*, is Open MPI's to clean.)
+if [ -z "$(ls -A "$work/cut-tmp" | grep dptrain)" ]; then
+  pass "gpu-check: a call cut short removes its working folder (the data copy) from TMPDIR"
+else
+  fail "gpu-check cut short: left in TMPDIR: $(ls "$work/cut-tmp")"
 fi
 
 echo "$passed passed, $failed failed"

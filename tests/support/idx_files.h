@@ -61,13 +61,4 @@ inline void write_tiny_fashion_mnist(const std::string& dir, std::uint32_t train
   write_bytes(dir + "/t10k-labels-idx1-ubyte" + suffix, idx_bytes({test}, te.labels), gzip);
 }
 
-// A fresh, empty directory under the system temp directory.
-inline std::string scratch_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("dptrain-test-" + name + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
 }  // namespace dptrain::testing

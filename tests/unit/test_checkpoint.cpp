@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
 
 #include "../support/error_of.h"
-
-#include "../support/idx_files.h"
+#include "../support/scratch_dir.h"
 #include "../support/synthetic.h"
 #include "dptrain/checkpoint/checkpointer.h"
 #include "dptrain/data/fashion_mnist.h"

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "../support/idx_files.h"
+#include "../support/scratch_dir.h"
 #include "dptrain/data/fashion_mnist.h"
 #include "dptrain/data/hdf5_dataset.h"
 #include "dptrain/error.h"

@@ -3,6 +3,7 @@
 #include "../support/error_of.h"
 
 #include "../support/idx_files.h"
+#include "../support/scratch_dir.h"
 #include "dptrain/data/fashion_mnist.h"
 #include "dptrain/data/idx.h"
 #include "dptrain/error.h"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "../support/idx_files.h"
+#include "../support/scratch_dir.h"
 #include "dptrain/metrics/reporters.h"
 
 namespace dptrain {

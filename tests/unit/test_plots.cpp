@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "../support/error_of.h"
-#include "../support/idx_files.h"
 #include "../support/png_file.h"
+#include "../support/scratch_dir.h"
 #include "dptrain/data/atomic_file.h"
 #include "dptrain/error.h"
 #include "dptrain/plots/confusion_heatmap.h"

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "../support/error_of.h"
-#include "../support/idx_files.h"
+#include "../support/scratch_dir.h"
 #include "../support/small_config.h"
 #include "../support/synthetic.h"
 #include "dptrain/checkpoint/checkpointer.h"
