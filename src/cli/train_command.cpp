@@ -283,6 +283,14 @@ void check_ranks_agree(const TrainConfig& c, MpiCommunicator& comm, Trainer& tra
   throw ReportedFailure();
 }
 
+// The trained model and the options that made it, for eval, show and longer runs.
+void save_outputs(const TrainCommand& t, MpiCommunicator& comm, Trainer& trainer) {
+  if (comm.rank() != 0 || t.config.out_dir.empty()) return;
+  const std::filesystem::path dir(t.config.out_dir);
+  save_model(trainer.model(), (dir / "model.pt").string());
+  write_text_atomically((dir / "config.toml").string(), t.cmd->config_to_str(true, false));
+}
+
 int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup, Trainer& trainer) {
   ResumeReport resumed;
   std::string failure;
@@ -301,6 +309,17 @@ int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup, T
     // The epochs before the checkpoint stay in the metrics file; position().epoch counts them.
     if (resumed.from_checkpoint) setup.reporters->resumed(trainer.position().epoch);
   }
+  if (trainer.finished()) {
+    // A finished job submitted again (job scripts add --resume whenever there is a
+    // checkpoint): its metrics stay as they are, rather than end in a summary of no epochs.
+    if (comm.rank() == 0) {
+      std::cout << "# nothing to train: the checkpoint is at the end of epoch "
+                << trainer.position().epoch << " and --epochs is " << t.config.epochs
+                << "; the metrics are left as they are" << std::endl;
+    }
+    save_outputs(t, comm, trainer);
+    return 0;
+  }
   const RunSummary summary = trainer.run(setup.reporters.get());
   if (summary.stopped) {
     if (comm.rank() == 0) {
@@ -313,11 +332,7 @@ int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup, T
     }
     return kExitCheckpointed;
   }
-  if (comm.rank() == 0 && !t.config.out_dir.empty()) {
-    const std::filesystem::path dir(t.config.out_dir);
-    save_model(trainer.model(), (dir / "model.pt").string());
-    write_text_atomically((dir / "config.toml").string(), t.cmd->config_to_str(true, false));
-  }
+  save_outputs(t, comm, trainer);
   return 0;
 }
 

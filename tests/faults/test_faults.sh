@@ -209,6 +209,23 @@ metrics_across_resumes() {
   fi
 }
 
+# The finished run of metrics_across_resumes submitted again, as job scripts resubmit with
+# --resume: nothing is trained, its metrics stay as they are, and --out-dir gets the model.
+resume_finished_run() {
+  local m=$work/metrics-resumed.jsonl
+  cp "$m" "$work/metrics-finished.jsonl"
+  train --epochs 5 --checkpoint-dir "$work/metrics-ck" --resume --metrics "$m" --progress off \
+    --out-dir "$work/finished" > "$work/finished.log" 2>&1
+  local status=$?
+  if [ "$status" -eq 0 ] && grep -q '^# nothing to train: the checkpoint is at the end of epoch 5 and --epochs is 5' "$work/finished.log" &&
+     cmp -s "$m" "$work/metrics-finished.jsonl" && [ -s "$work/finished/model.pt" ] &&
+     ! grep -q '^epoch ' "$work/finished.log"; then
+    ok "resuming a finished run: nothing trained, metrics left as they were, model written"
+  else
+    fail "resuming a finished run: status $status"; tail -3 "$work/finished.log"; tail -n 1 "$m" | cut -c1-120
+  fi
+}
+
 # A damaged newest checkpoint is skipped with a warning; the one before it is used.
 damaged_checkpoint() {
   local ck=$work/parts/ck newest older
@@ -308,6 +325,7 @@ signal_storm
 resume_on_fewer_ranks
 resume_in_turns
 metrics_across_resumes
+resume_finished_run
 damaged_checkpoint
 truncated_data
 mismatched_ranks

@@ -38,6 +38,8 @@ class Trainer {
   std::string resume(const std::string& path);
 
   TrainingPosition position() const { return position_; }
+  // Whether config.epochs are done already: a checkpoint of a finished run was resumed.
+  bool finished() const { return position_.epoch >= config_.epochs; }
   // Path of the last checkpoint written (rank 0), empty if none.
   const std::string& last_checkpoint() const { return last_checkpoint_; }
 
