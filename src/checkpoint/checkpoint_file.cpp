@@ -1,15 +1,12 @@
 #include "dptrain/checkpoint/checkpoint_file.h"
 
-#include <fcntl.h>
 #include <openssl/sha.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <fstream>
 
-#include "dptrain/data/atomic_file.h"
 #include "dptrain/error.h"
 
 namespace dptrain {
@@ -27,14 +24,6 @@ std::uint64_t get_le(const std::uint8_t* p, int bytes) {
   std::uint64_t value = 0;
   for (int i = bytes - 1; i >= 0; --i) value = (value << 8) | p[i];
   return value;
-}
-
-void fsync_path(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags);
-  if (fd < 0) throw Error(path + ": cannot open to sync");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw Error(path + ": fsync failed");
 }
 
 }  // namespace
@@ -77,20 +66,6 @@ CheckpointFile parse_checkpoint(const std::vector<std::uint8_t>& bytes, const st
   file.header.assign(reinterpret_cast<const char*>(start), header);
   file.payload.assign(start + header, start + header + payload);
   return file;
-}
-
-void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes) {
-  replace_atomically(path, [&](const std::string& temporary) {
-    {
-      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-      if (!out.flush()) throw Error(temporary + ": write failed (disk full?)");
-    }
-    // On disk before the rename makes it visible: a crash cannot leave a named, empty file.
-    fsync_path(temporary, O_RDONLY);
-  });
-  const std::filesystem::path target(path);
-  fsync_path(target.has_parent_path() ? target.parent_path().string() : ".", O_RDONLY | O_DIRECTORY);
 }
 
 std::vector<std::uint8_t> read_whole_file(const std::string& path) {

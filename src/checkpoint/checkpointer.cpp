@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "dptrain/config/config.h"
+#include "dptrain/data/atomic_file.h"
 #include "dptrain/error.h"
 #include "dptrain/model/checkpoint.h"
 

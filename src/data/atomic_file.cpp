@@ -1,5 +1,6 @@
 #include "dptrain/data/atomic_file.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -58,6 +59,14 @@ class TemporaryFile {
   std::string path_;
 };
 
+void fsync_path(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags);
+  if (fd < 0) throw Error(path + ": cannot open to sync");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw Error(path + ": fsync failed");
+}
+
 }  // namespace
 
 void replace_atomically(const std::string& path,
@@ -91,6 +100,20 @@ void write_text_atomically(const std::string& path, const std::string& text) {
     out.close();
     if (!out) throw Error(path + ": cannot write");
   });
+}
+
+void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes) {
+  replace_atomically(path, [&](const std::string& temporary) {
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      if (!out.flush()) throw Error(path + ": write failed (disk full?)");
+    }
+    // On disk before the rename makes it visible: a crash cannot leave a named, empty file.
+    fsync_path(temporary, O_RDONLY);
+  });
+  const std::filesystem::path target(path);
+  fsync_path(target.has_parent_path() ? target.parent_path().string() : ".", O_RDONLY | O_DIRECTORY);
 }
 
 void check_writable(const std::string& path, const std::string& what) {

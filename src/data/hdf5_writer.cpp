@@ -1,4 +1,5 @@
 // Writes Fashion-MNIST to HDF5 atomically: temporary file in the target directory, then rename.
+#include <cstdint>
 #include <filesystem>
 #include <vector>
 
@@ -73,14 +74,23 @@ void write_split(hid_t file, const Split& split, const std::string& path) {
                       split.labels_sha256, path);
 }
 
-void write_file(const FashionMnist& data, const std::string& path) {
-  H5Handle file(h5_check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), path,
+// The whole file, built in memory by HDF5's core driver: the disk is written by
+// write_file_atomically alone, where a full disk is an ordinary error. (HDF5 1.10, left with a
+// file it failed to write and close, crashes when the program exits.)
+std::vector<std::uint8_t> file_image(const FashionMnist& data, const std::string& path) {
+  H5Handle in_memory(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  h5_check(H5Pset_fapl_core(in_memory.get(), 16 << 20, false), path, "cannot build file in memory");
+  H5Handle file(h5_check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, in_memory.get()), path,
                          "cannot create file"),
                 H5Fclose);
   write_root_attributes(file.get(), path);
   write_split(file.get(), data.train, path);
   write_split(file.get(), data.test, path);
   h5_check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), path, "cannot flush file");
+  const ssize_t size = h5_check(H5Fget_file_image(file.get(), nullptr, 0), path, "cannot size file image");
+  std::vector<std::uint8_t> image(static_cast<std::size_t>(size));
+  h5_check(H5Fget_file_image(file.get(), image.data(), image.size()), path, "cannot copy file image");
+  return image;
 }
 
 }  // namespace
@@ -90,7 +100,7 @@ void write_dataset(const FashionMnist& data, const std::string& path, bool force
   if (std::filesystem::exists(path) && !force) {
     throw Error(path + ": already exists (use --force to replace it)");
   }
-  replace_atomically(path, [&](const std::string& temporary) { write_file(data, temporary); });
+  write_file_atomically(path, file_image(data, path));
 }
 
 }  // namespace dptrain

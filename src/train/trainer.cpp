@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 #include <thread>
 
 #include "dptrain/comm/fail_together.h"
@@ -347,7 +348,12 @@ RunSummary Trainer::run(MetricsReporter* reporter) {
 
 void save_model(torch::nn::Sequential& model, const std::string& path) {
   const torch::nn::Sequential saved = cpu_copy(model);
-  replace_atomically(path, [&](const std::string& temporary) { torch::save(saved, temporary); });
+  // Serialized in memory first: LibTorch's file writer, on a full disk, throws again from its
+  // destructor, which ends the process (std::terminate) instead of reporting the error.
+  std::ostringstream archive;
+  torch::save(saved, archive);
+  const std::string bytes = archive.str();
+  write_file_atomically(path, {bytes.begin(), bytes.end()});
 }
 
 }  // namespace dptrain

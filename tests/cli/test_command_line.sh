@@ -42,6 +42,10 @@ expect_error "existing output" "good.h5: already exists (use --force" "" -- \
   "$dptrain" convert --input "$work/good" --output "$work/good.h5"
 cmp -s "$work/good.h5" "$work/before.h5" || fail "existing output was modified"
 expect_ok "convert --force" "$dptrain" convert --input "$work/good" --output "$work/good.h5" --force
+# A full disk (a file size limit of 4 KiB stands in for it): one error line naming the output,
+# nothing left behind (HDF5 1.10, left with a file it failed to write, crashed at exit).
+expect_error "convert onto a full disk" "full.h5: write failed (disk full?)" "$work/full.h5" -- \
+  bash -c 'trap "" XFSZ; ulimit -f 4; exec "$@"' limit "$dptrain" convert --input "$work/good" --output "$work/full.h5"
 
 metrics=$work/metrics.jsonl
 expect_error "missing dataset file" "$work/absent.h5: no such file" "$metrics" -- \

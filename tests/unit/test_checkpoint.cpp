@@ -1,9 +1,13 @@
 // Loading what `dptrain train --out-dir` saved, refusing checkpoints of other models, and
 // predictions of a model whose answer is known.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -48,6 +52,24 @@ TEST(Checkpoint, LoadsTheParametersThatWereSaved) {
   const auto a = saved->parameters(), b = loaded->parameters();
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << i;
+}
+
+// A full disk while model.pt is written (a file size limit stands in for it, in a child
+// process): an Error naming model.pt, and no file left, where LibTorch's own file writer threw
+// again from its destructor and ended the process.
+TEST(CheckpointDeathTest, FullDiskWhileSavingAModelIsAnErrorNamingIt) {
+  const std::string dir = testing::scratch_dir("checkpoint-full-disk");
+  torch::nn::Sequential model = make_model("quickstart-mlp");
+  const auto save_past_a_file_size_limit = [&] {
+    std::signal(SIGXFSZ, SIG_IGN);  // a write past the limit then fails (EFBIG)
+    const rlimit limit{64 << 10, 64 << 10};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    std::cerr << error_of([&] { save_model(model, dir + "/model.pt"); });
+    _exit(3);
+  };
+  EXPECT_EXIT(save_past_a_file_size_limit(), ::testing::ExitedWithCode(3),
+              "/model.pt: write failed \\(disk full\\?\\)");
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
 }
 
 TEST(Checkpoint, LoadsTheModelOfATrainingCheckpoint) {

@@ -27,10 +27,6 @@ std::vector<std::uint8_t> serialize_checkpoint(const CheckpointFile& file);
 // wrong. Never returns a partially valid checkpoint.
 CheckpointFile parse_checkpoint(const std::vector<std::uint8_t>& bytes, const std::string& name);
 
-// Writes `bytes` to `path` atomically: temporary file in the same directory, fsync, rename,
-// fsync of the directory. A crash leaves either the old state or the complete new file.
-void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes);
-
 std::vector<std::uint8_t> read_whole_file(const std::string& path);
 
 }  // namespace dptrain

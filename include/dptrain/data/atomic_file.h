@@ -2,8 +2,10 @@
 // directory after a job was killed) never finds half a PNG or half a JSON file.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace dptrain {
 
@@ -17,6 +19,11 @@ void replace_atomically(const std::string& path,
 
 // replace_atomically for text content.
 void write_text_atomically(const std::string& path, const std::string& text);
+
+// replace_atomically for bytes that must survive a crash (checkpoints, models, datasets):
+// written and synced to disk before the rename, and the directory synced after it. A crash
+// leaves either the old state or the complete new file; a full disk is an Error naming `path`.
+void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes);
 
 // Throws dptrain::Error "<path>: cannot open <what> for writing" unless `path` can be written:
 // an output that will be written later (after training, after a benchmark) fails before the
