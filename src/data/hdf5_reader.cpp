@@ -42,6 +42,13 @@ void check_format_version(hid_t file, const std::string& path) {
 
 H5Handle open_file(const std::string& path) {
   silence_hdf5_diagnostics();
+  // Before HDF5 opens it: opening a named pipe waits for a writer, for ever.
+  std::error_code ignored;
+  const std::filesystem::file_status status = std::filesystem::status(path, ignored);
+  if (std::filesystem::is_directory(status)) throw Error(path + ": is a directory, not an HDF5 file");
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    throw Error(path + ": not a regular file (a pipe or a device), not an HDF5 file");
+  }
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file >= 0) {
     H5Handle handle(file, H5Fclose);
@@ -49,8 +56,6 @@ H5Handle open_file(const std::string& path) {
     return handle;
   }
   // Why not, for the error line. Only here: each of these checks opens the file once more.
-  std::error_code ignored;
-  if (std::filesystem::is_directory(path, ignored)) throw Error(path + ": is a directory, not an HDF5 file");
   FILE* probe = std::fopen(path.c_str(), "rb");
   if (!probe) throw Error(path + ": no such file (convert the data first with `dptrain convert`)");
   std::fclose(probe);

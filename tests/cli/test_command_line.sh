@@ -52,6 +52,11 @@ expect_error "missing dataset file" "$work/absent.h5: no such file" "$metrics" -
   "${mpi2[@]}" "$dptrain" train --data "$work/absent.h5" --metrics "$metrics"
 expect_error "not HDF5" "text.h5: not an HDF5 file" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/text.h5" --metrics "$metrics"
+mkfifo "$work/pipe.h5"  # opening it would wait for a writer for ever
+expect_error "a named pipe as --data" "pipe.h5: not a regular file (a pipe or a device)" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/pipe.h5" --metrics "$metrics"
+expect_error "a directory as --data" "$work: is a directory, not an HDF5 file" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work" --metrics "$metrics"
 expect_error "HDF5 without datasets" "empty.h5: missing dataset /train/images" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/empty.h5" --metrics "$metrics"
 expect_error "HDF5 wrong shape" "wrongshape.h5: dataset /train/images has shape \[12,784\]" "$metrics" -- \
