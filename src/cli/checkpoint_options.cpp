@@ -23,8 +23,7 @@ void add_checkpoint_options(CLI::App& cmd, CheckpointOptions& options) {
   cmd.add_option("--model", options.model,
                  "Model the checkpoint belongs to (default: recorded in a .dpt checkpoint, or in "
                  "config.toml next to model.pt, else quickstart-mlp)");
-  add_threads_option(cmd, options.threads, "Threads for LibTorch and BLAS")
-      ->check(CLI::PositiveNumber);
+  options.threads_option = add_threads_option(cmd, options.threads, "Threads for LibTorch and BLAS");
 }
 
 std::string checkpoint_file(const std::string& checkpoint) {

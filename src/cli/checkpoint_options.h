@@ -13,6 +13,7 @@ struct CheckpointOptions {
   std::string checkpoint;
   std::string model;  // empty: recorded by the run (see checkpoint_model), else quickstart-mlp
   int threads = 1;
+  const CLI::Option* threads_option = nullptr;  // for check_threads
 };
 
 // Adds --data, --checkpoint, --model and --threads to `cmd`.

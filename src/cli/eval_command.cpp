@@ -6,6 +6,7 @@
 
 #include "checkpoint_options.h"
 #include "commands.h"
+#include "thread_option.h"
 #include "dptrain/data/atomic_file.h"
 #include "dptrain/data/fashion_mnist.h"
 #include "dptrain/data/hdf5_dataset.h"
@@ -26,6 +27,7 @@ struct EvalOptions {
 // Everything is computed before anything is written, so bad input leaves no output behind.
 int run_eval(const EvalOptions& options) {
   const CheckpointOptions& c = options.checkpoint;
+  check_threads(*c.threads_option, c.threads);
   set_thread_count(c.threads);
   const std::string model_file = checkpoint_file(c.checkpoint);
   const std::string model_name = checkpoint_model(c, model_file);

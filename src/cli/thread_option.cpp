@@ -1,5 +1,7 @@
 #include "thread_option.h"
 
+#include "dptrain/config/config.h"
+#include "dptrain/error.h"
 #include "dptrain/train/threads.h"
 
 namespace dptrain {
@@ -10,6 +12,13 @@ CLI::Option* add_threads_option(CLI::App& cmd, int& threads, const std::string& 
       .add_option("--threads", threads,
                   what + " (default: SLURM_CPUS_PER_TASK, then OMP_NUM_THREADS, then 1)")
       ->capture_default_str();
+}
+
+void check_threads(const CLI::Option& option, int threads) {
+  if (threads >= 1 && threads <= kMaxThreads) return;
+  const std::string source = option.count() > 0 ? "" : default_thread_source();
+  throw Error("--threads must be from 1 to " + std::to_string(kMaxThreads) + " (got " +
+              std::to_string(threads) + (source.empty() ? "" : ", the default from " + source) + ")");
 }
 
 }  // namespace dptrain

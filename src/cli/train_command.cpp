@@ -356,6 +356,7 @@ int run_train(TrainCommand& t, int argc, char** argv) {
   install_stop_signal_handlers();
   if (!t.config_file.empty()) apply_config_file(*t.cmd, t.config_file);
   t.config.lr_scaling = t.lr_scaling == "linear" ? LrScaling::linear : LrScaling::none;
+  check_threads(*t.cmd->get_option("--threads"), t.config.threads);
   validate(t.config);
   if (t.config.device == "cuda") require_cuda_build();
   set_thread_count(t.config.threads);

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <string>
 
@@ -16,7 +17,8 @@ int positive_from_env(const char* name) {
   if (!text) return 0;
   char* end = nullptr;
   const long value = std::strtol(text, &end, 10);
-  return (end != text && value > 0) ? static_cast<int>(value) : 0;
+  if (end == text || value <= 0) return 0;
+  return static_cast<int>(std::min<long>(value, INT_MAX));  // past any limit: refused as it is
 }
 
 // OpenBLAS (pulled in by LibTorch through libblas.so.3) keeps its own thread pool; look its
@@ -37,6 +39,13 @@ int default_thread_count() {
   if (int n = positive_from_env("SLURM_CPUS_PER_TASK")) return n;
   if (int n = positive_from_env("OMP_NUM_THREADS")) return n;
   return 1;
+}
+
+std::string default_thread_source() {
+  for (const char* name : {"SLURM_CPUS_PER_TASK", "OMP_NUM_THREADS"}) {
+    if (positive_from_env(name)) return std::string(name) + "=" + std::getenv(name);
+  }
+  return "";
 }
 
 int node_core_count() {

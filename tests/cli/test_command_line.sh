@@ -105,6 +105,9 @@ bad_number() {  # NAME PATTERN OPTION...
 }
 bad_number "infinite lr" "--lr must be positive and finite (got inf)" --lr inf
 bad_number "thousands of threads" "--threads must be from 1 to 1024 (got 100000)" --threads 100000
+expect_error "thousands of threads from SLURM_CPUS_PER_TASK" \
+  "--threads must be from 1 to 1024 (got 99999, the default from SLURM_CPUS_PER_TASK=99999)" "$metrics" -- \
+  env SLURM_CPUS_PER_TASK=99999 "$dptrain" train --data "$work/good.h5" --metrics "$metrics"
 bad_number "negative seed" "--seed: must be a whole number from 0 to 18446744073709551615" --seed -1
 bad_number "seed past 2^64" "--seed: must be a whole number" --seed 99999999999999999999999
 bad_number "infinite bucket" "--bucket-mb must be from 0.001 to 4096 (got inf)" --bucket-mb inf

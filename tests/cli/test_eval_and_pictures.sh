@@ -133,7 +133,15 @@ expect_error "eval: missing data" "$work/absent.h5: no such file" "$work/evalbad
   "${ev[@]}" --data "$work/absent.h5" --checkpoint "$work/run"
 expect_error "eval: not HDF5" "text.h5: not an HDF5 file" "$work/evalbad" -- \
   "${ev[@]}" --data "$work/text.h5" --checkpoint "$work/run"
+# --threads as train checks it (thousands of threads took minutes before any error).
+expect_error "eval: thousands of threads" "--threads must be from 1 to 1024 (got 5000)" "$work/evalbad" -- \
+  "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/run" --threads 5000
+expect_error "eval: threads from SLURM_CPUS_PER_TASK" \
+  "--threads must be from 1 to 1024 (got 5000, the default from SLURM_CPUS_PER_TASK=5000)" "$work/evalbad" -- \
+  env SLURM_CPUS_PER_TASK=5000 "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/run"
 sh=("$dptrain" show --output "$work/bad/sprite.png")
+expect_error "show: no threads" "--threads must be from 1 to 1024 (got 0)" "$work/bad" -- \
+  "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/run" --threads 0
 expect_error "show: missing checkpoint" "$work/none.pt: no such checkpoint" "$work/bad" -- \
   "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/none.pt"
 expect_error "show: checkpoint of another model" "not a checkpoint of model 'wide-mlp'" "$work/bad" -- \

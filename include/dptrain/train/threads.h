@@ -8,6 +8,9 @@ namespace dptrain {
 
 // SLURM_CPUS_PER_TASK, else OMP_NUM_THREADS, else 1.
 int default_thread_count();
+// Where default_thread_count() came from, for messages: "SLURM_CPUS_PER_TASK=8",
+// "OMP_NUM_THREADS=4", or "" (neither set: 1).
+std::string default_thread_source();
 
 // Sets LibTorch intra-op and inter-op threads and BLAS threads to `threads`.
 void set_thread_count(int threads);
