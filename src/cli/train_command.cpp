@@ -201,7 +201,7 @@ std::string where_it_runs(const TrainConfig& c, const Trainer& trainer) {
 
 void print_configuration(const TrainCommand& t, const Communicator& comm, const Trainer& trainer) {
   std::cout << "# dptrain train: " << comm.size() << " ranks x " << t.config.threads
-            << " threads, global batch " << t.config.batch_size * comm.size() << ", "
+            << " threads, global batch " << global_batch(t.config, comm.size()) << ", "
             << trainer.steps_per_epoch() << " steps per epoch, on " << where_it_runs(t.config, trainer)
             << "\n"
             << t.cmd->config_to_str(true, false) << std::flush;
@@ -365,6 +365,7 @@ int run_train(TrainCommand& t, int argc, char** argv) {
   Setup setup;
   std::string failure;
   try {
+    validate_for_ranks(t.config, comm.size());
     setup = prepare(t.config, progress_mode(t.progress, stdout_is_terminal()), comm);
   } catch (const std::exception& e) {
     failure = e.what();

@@ -47,6 +47,14 @@ void validate_device(const TrainConfig& c) {
 
 }  // namespace
 
+void validate_for_ranks(const TrainConfig& c, int ranks) {
+  if (c.lr_scaling != LrScaling::linear || c.lr * ranks <= kMaxLearningRate) return;
+  std::ostringstream text;
+  text << "--lr " << c.lr << " x " << ranks << " ranks (--lr-scaling linear) is past 3.4e38, "
+       << "the largest learning rate a float32 step can take";
+  throw Error(text.str());
+}
+
 std::string effective_backend(const TrainConfig& c) {
   if (c.backend != "auto") return c.backend;
   return c.device == "cuda" ? "nccl" : "mpi";
@@ -68,7 +76,8 @@ void validate(const TrainConfig& c) {
   require(c.epochs >= 1 && c.epochs <= kMaxEpochs, "--epochs", "from 1 to 1000000", c.epochs);
   require(c.batch_size >= 1, "--batch-size", "at least 1", c.batch_size);
   // NaN fails every comparison, so each range below also refuses it.
-  require(c.lr > 0.0 && std::isfinite(c.lr), "--lr", "positive and finite", c.lr);
+  // The step is taken in float32: a larger lr would become infinity there.
+  require(c.lr > 0.0 && c.lr <= kMaxLearningRate, "--lr", "positive and at most 3.4e38", c.lr);
   require(c.warmup_epochs >= 0.0 && c.warmup_epochs <= kMaxEpochs, "--warmup-epochs",
           "from 0 to 1000000", c.warmup_epochs);
   require(c.threads >= 1 && c.threads <= kMaxThreads, "--threads", "from 1 to 1024", c.threads);

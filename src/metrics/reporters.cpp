@@ -53,9 +53,9 @@ void ConsoleReporter::epoch(const EpochMetrics& m) {
 void ConsoleReporter::summary(const RunSummary& s) {
   char line[256];
   std::snprintf(line, sizeof line,
-                "done: %d epochs, %d ranks x %d threads, global batch %d, %.0f samples/s, "
+                "done: %d epochs, %d ranks x %d threads, global batch %lld, %.0f samples/s, "
                 "final test accuracy %.1f%%, peak memory per rank %.0f MiB",
-                s.epochs, s.ranks, s.threads, s.global_batch, s.samples_per_second,
+                s.epochs, s.ranks, s.threads, static_cast<long long>(s.global_batch), s.samples_per_second,
                 100.0 * s.final_test_accuracy, s.peak_rss_mb.max);
   out_ << line << std::endl;
 }

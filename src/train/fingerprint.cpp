@@ -38,7 +38,7 @@ std::string job_fingerprint(const TrainConfig& c, torch::nn::Sequential& model,
                             std::int64_t train_samples, int ranks, std::int64_t steps_per_epoch) {
   std::ostringstream out;
   out << training_fingerprint(c, model, train_samples) << "ranks=" << ranks
-      << "\nsteps_per_epoch=" << steps_per_epoch << "\nglobal_batch=" << c.batch_size * ranks
+      << "\nsteps_per_epoch=" << steps_per_epoch << "\nglobal_batch=" << global_batch(c, ranks)
       << "\nepochs=" << c.epochs << "\ngrad-dtype=" << c.grad_dtype
       << "\nbucket-mb=" << c.bucket_mb << "\ndevice=" << c.device
       << "\nbackend=" << effective_backend(c) << "\ncuda-graphs=" << c.cuda_graphs << "\nbuild=" << DPTRAIN_VERSION << " " << __DATE__ << " "

@@ -195,7 +195,7 @@ void Trainer::update_parameters(double lr) {
 bool Trainer::graph_usable(std::int64_t local, std::int64_t global, double progress, double lr) const {
   // A graph replays fixed shapes, a fixed loss weight and a fixed learning rate: full batches on
   // every rank after the warm-up ramp.
-  return local == config_.batch_size && global == config_.batch_size * comm_.size() &&
+  return local == config_.batch_size && global == global_batch(config_, comm_.size()) &&
          learning_rate_settled(config_, comm_.size(), progress) && (!graph_captured_ || lr == graph_lr_);
 }
 
@@ -318,7 +318,7 @@ RunSummary Trainer::run(MetricsReporter* reporter) {
   RunSummary summary;
   summary.ranks = comm_.size();
   summary.threads = config_.threads;
-  summary.global_batch = config_.batch_size * comm_.size();
+  summary.global_batch = global_batch(config_, comm_.size());
   summary.model = config_.model;
   summary.device = device_.str();
   for (int epoch = position_.epoch; epoch < config_.epochs; ++epoch) {

@@ -89,6 +89,12 @@ if warned=$(big_batch 7) && [ "$(grep -c 'warning: --batch-size 7 is more than t
    && quiet=$(big_batch 6) && ! grep -q 'batch-size' <<<"$quiet"
 then pass "a batch beyond the shard trains with one warning"
 else fail "batch beyond the shard: '$warned' / '${quiet:-}'"; fi
+# The largest --batch-size on 2 ranks: a global batch past 32 bits, reported as it is.
+huge=$(timeout 120 "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --epochs 1 --progress off \
+         --batch-size 2147483647 --metrics "$work/huge.jsonl" 2>&1)
+if grep -q '^done: .*global batch 4294967294,' <<<"$huge" && grep -q '"global_batch":4294967294' "$work/huge.jsonl"
+then pass "a global batch past 32 bits is reported as it is (4294967294)"
+else fail "global batch past 32 bits: $(grep -E '^done|error' <<<"$huge")"; fi
 expect_error "unknown model" "unknown model 'nope'" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --model nope --metrics "$metrics"
 expect_error "missing config file" "nothere.toml" "$metrics" -- \
@@ -103,7 +109,10 @@ bad_number() {  # NAME PATTERN OPTION...
   expect_error "$name" "$pattern" "$metrics" -- \
     "$dptrain" train --data "$work/good.h5" --metrics "$metrics" "$@"
 }
-bad_number "infinite lr" "--lr must be positive and finite (got inf)" --lr inf
+bad_number "infinite lr" "--lr must be positive and at most 3.4e38 (got inf)" --lr inf
+bad_number "lr past float32" "--lr must be positive and at most 3.4e38 (got 1e+39)" --lr 1e39
+expect_error "lr past float32 once scaled" "--lr 3e+38 x 2 ranks (--lr-scaling linear) is past 3.4e38" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --metrics "$metrics" --lr 3e38 --lr-scaling linear
 bad_number "thousands of threads" "--threads must be from 1 to 1024 (got 100000)" --threads 100000
 expect_error "thousands of threads from SLURM_CPUS_PER_TASK" \
   "--threads must be from 1 to 1024 (got 99999, the default from SLURM_CPUS_PER_TASK=99999)" "$metrics" -- \

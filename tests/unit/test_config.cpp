@@ -32,8 +32,9 @@ TEST(Config, ValidatesEachOption) {
   const std::vector<std::pair<std::function<void(TrainConfig&)>, std::string>> cases = {
       {[](TrainConfig&) {}, ""},
       {[](TrainConfig& c) { c.batch_size = 0; }, "--batch-size must be at least 1 (got 0)"},
-      {[](TrainConfig& c) { c.lr = -1; }, "--lr must be positive and finite (got -1)"},
-      {[&](TrainConfig& c) { c.lr = kNaN; }, "--lr must be positive and finite (got nan)"},
+      {[](TrainConfig& c) { c.lr = -1; }, "--lr must be positive and at most 3.4e38 (got -1)"},
+      {[&](TrainConfig& c) { c.lr = kNaN; }, "--lr must be positive and at most 3.4e38 (got nan)"},
+      {[](TrainConfig& c) { c.lr = 1e39; }, "--lr must be positive and at most 3.4e38 (got 1e+39)"},
       {[](TrainConfig& c) { c.threads = 0; }, "--threads must be from 1 to 1024 (got 0)"},
       {[](TrainConfig& c) { c.threads = 1025; }, "--threads must be from 1 to 1024 (got 1025)"},
       {[](TrainConfig& c) { c.epochs = 1000001; }, "--epochs must be from 1 to 1000000 (got 1000001)"},
@@ -49,6 +50,20 @@ TEST(Config, ValidatesEachOption) {
   for (std::size_t i = 0; i < cases.size(); ++i) {
     EXPECT_EQ(message_for(cases[i].first), cases[i].second) << "case " << i;
   }
+}
+
+// --lr-scaling linear multiplies --lr by the ranks: the product must still fit a float32 step.
+TEST(Config, ScaledLearningRateFitsAFloat) {
+  TrainConfig c;
+  c.lr = 2e38;
+  EXPECT_NO_THROW(validate_for_ranks(c, 4)) << "no scaling";
+  c.lr_scaling = LrScaling::linear;
+  EXPECT_NO_THROW(validate_for_ranks(c, 1));
+  EXPECT_EQ(testing::error_of([&] { validate_for_ranks(c, 2); }),
+            "--lr 2e+38 x 2 ranks (--lr-scaling linear) is past 3.4e38, the largest learning rate "
+            "a float32 step can take");
+  c.lr = 1e-3;
+  EXPECT_NO_THROW(validate_for_ranks(c, 1 << 20));
 }
 
 TEST(Config, DeviceBackendAndGraphsGoTogether) {

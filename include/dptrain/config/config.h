@@ -40,6 +40,7 @@ struct TrainConfig {
 // start thousands of threads rather than fail.
 constexpr int kMaxEpochs = 1000000;
 constexpr int kMaxThreads = 1024;
+constexpr double kMaxLearningRate = 3.4e38;  // below the largest float32
 constexpr double kMinBucketMb = 0.001;
 constexpr double kMaxBucketMb = 4096;
 
@@ -52,6 +53,15 @@ inline const std::vector<std::string> kGradDtypes{"fp32", "bf16", "fp16"};
 
 // Throws dptrain::Error naming the first option whose value cannot work.
 void validate(const TrainConfig& config);
+
+// What validate() cannot check before the ranks are known: the learning rate that
+// --lr-scaling linear makes of --lr on `ranks` ranks.
+void validate_for_ranks(const TrainConfig& config, int ranks);
+
+// --batch-size times the ranks, the samples of one step (in 64 bits: both may be large).
+inline std::int64_t global_batch(const TrainConfig& config, int ranks) {
+  return static_cast<std::int64_t>(config.batch_size) * ranks;
+}
 
 // The backend that --backend auto stands for on this device.
 std::string effective_backend(const TrainConfig& config);

@@ -56,7 +56,7 @@ struct EpochMetrics {
 struct RunSummary {
   int ranks = 1;
   int threads = 1;
-  int global_batch = 0;             // batch × ranks
+  std::int64_t global_batch = 0;    // batch × ranks
   int epochs = 0;
   std::int64_t total_samples = 0;
   double total_seconds = 0.0;       // sum of epoch_seconds
