@@ -7,6 +7,7 @@
 
 #include "checkpoint_options.h"
 #include "commands.h"
+#include "output_paths.h"
 #include "thread_option.h"
 #include "dptrain/data/atomic_file.h"
 #include "dptrain/data/fashion_mnist.h"
@@ -42,6 +43,7 @@ int run_show(const ShowOptions& options) {
   set_thread_count(c.threads);
   const std::string model_file = checkpoint_file(c.checkpoint);
   const std::string model_name = checkpoint_model(c, model_file);
+  check_outputs_apart({{"--data", c.data}, {"--checkpoint", model_file}}, {{"--output", options.output}});
   const ShardRange range = requested_range(options, split_length(c.data, "test"));
   const Shard images = read_shard(c.data, "test", range);
   torch::nn::Sequential model = load_model(model_name, model_file);

@@ -10,6 +10,7 @@
 #include "config_file.h"
 #include "errors.h"
 #include "terminal.h"
+#include "output_paths.h"
 #include "thread_option.h"
 #include "dptrain/checkpoint/checkpointer.h"
 #include "dptrain/comm/fail_together.h"
@@ -358,6 +359,7 @@ int run_train(TrainCommand& t, int argc, char** argv) {
   t.config.lr_scaling = t.lr_scaling == "linear" ? LrScaling::linear : LrScaling::none;
   check_threads(*t.cmd->get_option("--threads"), t.config.threads);
   validate(t.config);
+  check_train_outputs_apart(t.config, t.config_file);
   if (t.config.device == "cuda") require_cuda_build();
   set_thread_count(t.config.threads);
   MpiSession mpi(&argc, &argv);

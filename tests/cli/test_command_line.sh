@@ -57,6 +57,16 @@ expect_error "a named pipe as --data" "pipe.h5: not a regular file (a pipe or a 
   "${mpi2[@]}" "$dptrain" train --data "$work/pipe.h5" --metrics "$metrics"
 expect_error "a directory as --data" "$work: is a directory, not an HDF5 file" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work" --metrics "$metrics"
+# Outputs that would overwrite an input, or each other: refused before anything is written.
+cp "$work/good.h5" "$work/precious.h5" && cp "$work/good.h5" "$work/precious-before.h5"
+ln -sf precious.h5 "$work/alias.h5"
+expect_error "--metrics naming the --data file" \
+  "alias.h5: given as both --data and --metrics, so writing the output would destroy the input" "" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/precious.h5" --metrics "$work/alias.h5"
+cmp -s "$work/precious.h5" "$work/precious-before.h5" || fail "--metrics naming the --data file changed it"
+expect_error "--metrics naming the model of --out-dir" \
+  "same/model.pt: given as both --metrics and --out-dir's model.pt; give each output a file of its own" \
+  "$work/same" -- "$dptrain" train --data "$work/good.h5" --out-dir "$work/same" --metrics "$work/same/model.pt"
 expect_error "HDF5 without datasets" "empty.h5: missing dataset /train/images" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/empty.h5" --metrics "$metrics"
 expect_error "HDF5 wrong shape" "wrongshape.h5: dataset /train/images has shape \[12,784\]" "$metrics" -- \

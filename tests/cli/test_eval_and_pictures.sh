@@ -152,6 +152,10 @@ expect_error "show: first past the end" "good.h5: /test has 5 samples, --first 5
   "$work/bad" -- "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/run" --first 5
 expect_error "show: count 0" "--count" "$work/bad" -- \
   "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/run" --count 0
+cp "$work/good.h5" "$work/precious.h5"
+expect_error "show onto the --data file" "precious.h5: given as both --data and --output" "" -- \
+  "$dptrain" show --data "$work/precious.h5" --checkpoint "$work/run" --output "$work/precious.h5"
+cmp -s "$work/precious.h5" "$work/good.h5" || fail "show onto the --data file changed it"
 mkfifo "$work/pipe.png"
 expect_error "show onto a FIFO" "$work/pipe.png: exists and is not a regular file" "" -- \
   "$dptrain" show --data "$work/good.h5" --checkpoint "$work/run" --output "$work/pipe.png"
