@@ -71,8 +71,10 @@ CLI::Option* add_choice_option(CLI::App& cmd, const std::string& name, std::stri
 void bind_training_options(TrainCommand& t) {
   CLI::App& cmd = *t.cmd;
   TrainConfig& c = t.config;
+  // Not itself an option of the file: the config.toml of --out-dir then reads back as --config.
   cmd.add_option("--config", t.config_file,
-                 "TOML file with any of these options, e.g. config/quickstart.toml (command line wins)");
+                 "TOML file with any of these options, e.g. config/quickstart.toml (command line wins)")
+      ->configurable(false);
   cmd.add_option("--data", c.data, "HDF5 file written by `dptrain convert` (required)");
   cmd.add_option("--model", c.model, "Model: quickstart-mlp (the tutorial's), wide-mlp, small-cnn")
       ->capture_default_str();

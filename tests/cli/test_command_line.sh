@@ -196,6 +196,8 @@ grep -q '"ranks":2' "$metrics" && grep -q '"global_batch":8' "$metrics" \
 grep -q 'batch-size=4' "$work/run/config.toml" || fail "effective config lacks batch-size from TOML"
 # Flags keep their real defaults in the saved configuration, so reusing it changes nothing.
 grep -q '^overlap=true' "$work/run/config.toml" || fail "effective config does not record overlap=true"
+expect_ok "the config.toml of --out-dir reads back as --config" "$dptrain" train --config "$work/run/config.toml" \
+  --epochs 1 --progress off --out-dir "$work/rerun" --metrics "$work/rerun.jsonl"
 # A string never closed in the TOML file would otherwise become part of a file name.
 printf 'data = "%s"\nmetrics = "%s/quoted.jsonl\n' "$work/good.h5" "$work" > "$work/unclosed.toml"
 expect_error "unclosed string in TOML" "unclosed.toml: metrics: the string \"$work/quoted.jsonl has no closing quote" \
