@@ -1,5 +1,6 @@
 #include "dptrain/checkpoint/checkpoint_schedule.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <map>
 
@@ -25,6 +26,11 @@ CheckpointEvery parse_checkpoint_every(const std::string& text) {
   }
   CheckpointEvery every;
   every.unit = it->second.first;
+  // Steps and epochs are counted whole: 0.4steps would never come round, 1.5steps be 2.
+  if (every.unit != CheckpointEvery::Unit::seconds && amount != std::floor(amount)) {
+    throw Error("--checkpoint-every counts whole " + unit + (unit.back() == 's' ? "" : "s") +
+                " (got '" + text + "'); for a fraction of an epoch give steps or a time");
+  }
   every.amount = amount * it->second.second;
   return every;
 }

@@ -44,6 +44,14 @@ TEST(Config, ValidatesEachOption) {
       {[](TrainConfig& c) { c.collective_timeout = 0.5; },
        "--collective-timeout must be 0 (off) or at least 1 second (got 0.5)"},
       {[](TrainConfig& c) { c.collective_timeout = 0; }, ""},
+      {[](TrainConfig& c) { c.checkpoint_every = "0.4steps"; },
+       "--checkpoint-every counts whole steps (got '0.4steps'); for a fraction of an epoch give "
+       "steps or a time"},
+      {[](TrainConfig& c) { c.checkpoint_every = "0.5epoch"; },
+       "--checkpoint-every counts whole epochs (got '0.5epoch'); for a fraction of an epoch give "
+       "steps or a time"},
+      {[](TrainConfig& c) { c.checkpoint_every = "1.5min"; }, ""},
+      {[](TrainConfig& c) { c.checkpoint_every = "500steps"; }, ""},
       {[](TrainConfig& c) { c.data.clear(); },
        "--data is required: the HDF5 file written by `dptrain convert`"},
   };
