@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <new>
 #include <system_error>
 #include <string>
 #include <vector>
@@ -182,8 +183,17 @@ Shard read_range(const SplitDatasets& d, const std::string& path, const std::str
   Shard shard;
   shard.begin = range.begin;
   shard.count = range.count;
-  shard.images.resize(static_cast<std::size_t>(range.count) * kImagePixels);
-  shard.labels.resize(static_cast<std::size_t>(range.count));
+  const std::size_t bytes = static_cast<std::size_t>(range.count) * (kImagePixels + 1);
+  try {
+    shard.images.resize(static_cast<std::size_t>(range.count) * kImagePixels);
+    shard.labels.resize(static_cast<std::size_t>(range.count));
+  } catch (const std::bad_alloc&) {
+    // A compressed file's shape is taken at its word (check_stored_bytes): it may claim more
+    // samples than memory holds.
+    throw Error(path + ": cannot allocate " + std::to_string(bytes) + " bytes for " +
+                std::to_string(range.count) + " samples of /" + split + " (its shape " +
+                "claims " + std::to_string(d.samples) + "; a corrupt file, or too little memory)");
+  }
   if (range.count == 0) return shard;
   read_rows(d.images.get(), range.begin, range.count, shard.images.data(), path,
             "/" + split + "/images");

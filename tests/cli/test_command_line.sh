@@ -71,6 +71,9 @@ expect_error "HDF5 without datasets" "empty.h5: missing dataset /train/images" "
   "${mpi2[@]}" "$dptrain" train --data "$work/empty.h5" --metrics "$metrics"
 expect_error "HDF5 wrong shape" "wrongshape.h5: dataset /train/images has shape \[12,784\]" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/wrongshape.h5" --metrics "$metrics"
+expect_error "compressed HDF5 claiming 10^12 samples" \
+  "hugeclaim.h5: cannot allocate 392500000000000 bytes for 500000000000 samples of /train" "$metrics" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/hugeclaim.h5" --metrics "$metrics"
 expect_error "HDF5 of a newer format" "version99.h5: format_version 99, but this dptrain reads 1" \
   "$metrics" -- "${mpi2[@]}" "$dptrain" train --data "$work/version99.h5" --metrics "$metrics"
 expect_error "HDF5 without training samples" "notrain.h5: /train holds no samples" "$metrics" -- \

@@ -17,20 +17,38 @@ void copy_good(const std::string& from, const std::string& to) {
   }
 }
 
-void write_h5(const std::string& path, const std::vector<hsize_t>& image_dims) {
-  hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (!image_dims.empty()) {
-    hid_t g = H5Gcreate2(f, "train", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t space = H5Screate_simple(static_cast<int>(image_dims.size()), image_dims.data(), nullptr);
-    hid_t d = H5Dcreate2(g, "images", H5T_STD_U8LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t lspace = H5Screate_simple(1, image_dims.data(), nullptr);
-    hid_t l = H5Dcreate2(g, "labels", H5T_STD_U8LE, lspace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    H5Dclose(l);
-    H5Sclose(lspace);
-    H5Dclose(d);
-    H5Sclose(space);
-    H5Gclose(g);
+// /<split>/images of shape `image_dims` and /<split>/labels to match, neither written. With
+// `compressed`, gzip-chunked: such a file's shape cannot be checked against its stored bytes.
+void add_split(hid_t file, const char* split, const std::vector<hsize_t>& image_dims, bool compressed) {
+  hid_t g = H5Gcreate2(file, split, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t space = H5Screate_simple(static_cast<int>(image_dims.size()), image_dims.data(), nullptr);
+  hid_t images = H5Pcreate(H5P_DATASET_CREATE), labels = H5Pcreate(H5P_DATASET_CREATE);
+  if (compressed) {
+    std::vector<hsize_t> chunk = image_dims;
+    chunk[0] = 1;
+    H5Pset_chunk(images, static_cast<int>(chunk.size()), chunk.data());
+    H5Pset_deflate(images, 6);
+    H5Pset_chunk(labels, 1, chunk.data());
+    H5Pset_deflate(labels, 6);
   }
+  hid_t d = H5Dcreate2(g, "images", H5T_STD_U8LE, space, H5P_DEFAULT, images, H5P_DEFAULT);
+  hid_t lspace = H5Screate_simple(1, image_dims.data(), nullptr);
+  hid_t l = H5Dcreate2(g, "labels", H5T_STD_U8LE, lspace, H5P_DEFAULT, labels, H5P_DEFAULT);
+  H5Pclose(labels);
+  H5Pclose(images);
+  H5Dclose(l);
+  H5Sclose(lspace);
+  H5Dclose(d);
+  H5Sclose(space);
+  H5Gclose(g);
+}
+
+// A file with /train of shape `image_dims` (none if empty) and, if `test`, a /test of 5 images.
+void write_h5(const std::string& path, const std::vector<hsize_t>& image_dims, bool compressed = false,
+              bool test = false) {
+  hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (!image_dims.empty()) add_split(f, "train", image_dims, compressed);
+  if (test) add_split(f, "test", {5, 28, 28}, compressed);
   H5Fclose(f);
 }
 
@@ -82,6 +100,8 @@ int main(int argc, char** argv) {
   write_h5(dir + "/trainonly.h5", {12, 28, 28});
   write_h5(dir + "/notrain.h5", {0, 28, 28});
   write_versioned_h5(dir + "/version99.h5", 99);
+  // 10^12 samples: more than a 64-bit address space holds, whatever the machine's memory.
+  write_h5(dir + "/hugeclaim.h5", {1000000000000, 28, 28}, true, true);
   std::ofstream(dir + "/text.h5") << "this is not HDF5\n";
   return 0;
 }
