@@ -116,7 +116,7 @@ CommandRunner add_bench_command(CLI::App& app) {
                         "bf16 or fp16")
       ->check(CLI::IsMember(kGradDtypes))
       ->capture_default_str();
-  allreduce->add_option("--json", o->json, "Also write the table to this JSON file");
+  allreduce->add_option("--json", o->json, "Also write the table to this JSON file")->check(file_name_given());
   return [o](int argc, char** argv) { return run_bench(*o, argc, argv); };
 }
 

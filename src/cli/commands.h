@@ -10,6 +10,14 @@ namespace dptrain {
 
 using CommandRunner = std::function<int(int argc, char** argv)>;
 
+// For an option naming a file to write: an empty name (`--output ''`) is refused by the
+// option's name, not later by an error about a file called "".
+inline CLI::Validator file_name_given() {
+  return CLI::Validator(
+      [](std::string& value) { return value.empty() ? std::string("an empty file name") : std::string(); },
+      "");
+}
+
 CommandRunner add_convert_command(CLI::App& app);
 CommandRunner add_train_command(CLI::App& app);
 CommandRunner add_bench_command(CLI::App& app);

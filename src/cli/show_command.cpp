@@ -75,7 +75,7 @@ CommandRunner add_show_command(CLI::App& app) {
       "show", "Draw test images with predicted and true class names into a PNG; misclassified "
               "ones are framed in red (one process)");
   add_checkpoint_options(*cmd, options->checkpoint);
-  cmd->add_option("--output", options->output, "PNG file to write")->required();
+  cmd->add_option("--output", options->output, "PNG file to write")->required()->check(file_name_given());
   cmd->add_option("--count", options->count, "Number of test images")
       ->check(CLI::Range(1, 400))
       ->capture_default_str();

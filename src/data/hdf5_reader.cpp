@@ -33,9 +33,15 @@ bool opens_without_locking(const std::string& path) {
 void check_format_version(hid_t file, const std::string& path) {
   if (H5Aexists(file, "format_version") <= 0) return;
   H5Handle attribute(H5Aopen(file, "format_version", H5P_DEFAULT), H5Aclose);
-  int version = -1;
-  if (attribute.get() < 0 || H5Aread(attribute.get(), H5T_NATIVE_INT, &version) < 0 ||
-      version != kFormatVersion) {
+  H5Handle type(H5Aget_type(attribute.get()), H5Tclose);
+  H5Handle space(H5Aget_space(attribute.get()), H5Sclose);
+  // One integer: HDF5 would convert a float (1.5 to 1) or read the first of an array.
+  if (attribute.get() < 0 || H5Tget_class(type.get()) != H5T_INTEGER ||
+      H5Sget_simple_extent_npoints(space.get()) != 1) {
+    throw Error(path + ": format_version is not one integer (not a file written by `dptrain convert`?)");
+  }
+  long long version = -1;
+  if (H5Aread(attribute.get(), H5T_NATIVE_LLONG, &version) < 0 || version != kFormatVersion) {
     throw Error(path + ": format_version " + std::to_string(version) + ", but this dptrain reads " +
                 std::to_string(kFormatVersion) + " (convert the data again with this dptrain)");
   }

@@ -42,6 +42,8 @@ expect_error "existing output" "good.h5: already exists (use --force" "" -- \
   "$dptrain" convert --input "$work/good" --output "$work/good.h5"
 cmp -s "$work/good.h5" "$work/before.h5" || fail "existing output was modified"
 expect_ok "convert --force" "$dptrain" convert --input "$work/good" --output "$work/good.h5" --force
+expect_error "convert to an empty file name" "--output: an empty file name" "" -- \
+  "$dptrain" convert --input "$work/good" --output ""
 # A full disk (a file size limit of 4 KiB stands in for it): one error line naming the output,
 # nothing left behind (HDF5 1.10, left with a file it failed to write, crashed at exit).
 expect_error "convert onto a full disk" "full.h5: write failed (disk full?)" "$work/full.h5" -- \
@@ -74,6 +76,8 @@ expect_error "HDF5 wrong shape" "wrongshape.h5: dataset /train/images has shape 
 expect_error "compressed HDF5 claiming 10^12 samples" \
   "hugeclaim.h5: cannot allocate 392500000000000 bytes for 500000000000 samples of /train" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/hugeclaim.h5" --metrics "$metrics"
+expect_error "HDF5 with a float format_version" "versionfloat.h5: format_version is not one integer" \
+  "$metrics" -- "$dptrain" train --data "$work/versionfloat.h5" --metrics "$metrics"
 expect_error "HDF5 of a newer format" "version99.h5: format_version 99, but this dptrain reads 1" \
   "$metrics" -- "${mpi2[@]}" "$dptrain" train --data "$work/version99.h5" --metrics "$metrics"
 expect_error "HDF5 without training samples" "notrain.h5: /train holds no samples" "$metrics" -- \

@@ -152,6 +152,8 @@ expect_error "show: first past the end" "good.h5: /test has 5 samples, --first 5
   "$work/bad" -- "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/run" --first 5
 expect_error "show: count 0" "--count" "$work/bad" -- \
   "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/run" --count 0
+expect_error "show to an empty file name" "--output: an empty file name" "" -- \
+  "$dptrain" show --data "$work/good.h5" --checkpoint "$work/run" --output ""
 cp "$work/good.h5" "$work/precious.h5"
 expect_error "show onto the --data file" "precious.h5: given as both --data and --output" "" -- \
   "$dptrain" show --data "$work/precious.h5" --checkpoint "$work/run" --output "$work/precious.h5"

@@ -63,6 +63,18 @@ void write_versioned_h5(const std::string& path, int version) {
   H5Fclose(f);
 }
 
+// An HDF5 file whose format_version is the float 1.5, which HDF5 would read as the integer 1.
+void write_float_versioned_h5(const std::string& path) {
+  hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t space = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(f, "format_version", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  const double version = 1.5;
+  H5Awrite(a, H5T_NATIVE_DOUBLE, &version);
+  H5Aclose(a);
+  H5Sclose(space);
+  H5Fclose(f);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -100,6 +112,7 @@ int main(int argc, char** argv) {
   write_h5(dir + "/trainonly.h5", {12, 28, 28});
   write_h5(dir + "/notrain.h5", {0, 28, 28});
   write_versioned_h5(dir + "/version99.h5", 99);
+  write_float_versioned_h5(dir + "/versionfloat.h5");
   // 10^12 samples: more than a 64-bit address space holds, whatever the machine's memory.
   write_h5(dir + "/hugeclaim.h5", {1000000000000, 28, 28}, true, true);
   std::ofstream(dir + "/text.h5") << "this is not HDF5\n";
