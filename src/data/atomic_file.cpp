@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -106,6 +107,10 @@ void write_file_atomically(const std::string& path, const std::vector<std::uint8
   replace_atomically(path, [&](const std::string& temporary) {
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      if (!out.is_open()) {
+        throw Error(path + ": cannot create a file in " + fs::path(temporary).parent_path().string() +
+                    " (" + std::strerror(errno) + ")");
+      }
       out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
       if (!out.flush()) throw Error(path + ": write failed (disk full?)");
     }

@@ -44,6 +44,8 @@ cmp -s "$work/good.h5" "$work/before.h5" || fail "existing output was modified"
 expect_ok "convert --force" "$dptrain" convert --input "$work/good" --output "$work/good.h5" --force
 expect_error "convert to an empty file name" "--output: an empty file name" "" -- \
   "$dptrain" convert --input "$work/good" --output ""
+expect_error "convert into /proc" "/proc/x.h5: cannot create a file in /proc" "" -- \
+  "$dptrain" convert --input "$work/good" --output /proc/x.h5
 # A full disk (a file size limit of 4 KiB stands in for it): one error line naming the output,
 # nothing left behind (HDF5 1.10, left with a file it failed to write, crashed at exit).
 expect_error "convert onto a full disk" "full.h5: write failed (disk full?)" "$work/full.h5" -- \
