@@ -42,10 +42,16 @@ int run_eval(const EvalOptions& options) {
   if (options.out_dir.empty()) return 0;
   create_output_directory("--out-dir", options.out_dir);
   const std::filesystem::path dir(options.out_dir);
+  const std::string json = (dir / "confusion.json").string();
   write_text_atomically(
-      (dir / "confusion.json").string(),
-      confusion_json(matrix, {{"model", model_name}, {"checkpoint", model_file}, {"data", c.data}}));
-  write_confusion_heatmap(matrix, (dir / "confusion.png").string());
+      json, confusion_json(matrix, {{"model", model_name}, {"checkpoint", model_file}, {"data", c.data}}));
+  try {
+    write_confusion_heatmap(matrix, (dir / "confusion.png").string());
+  } catch (const std::exception&) {
+    std::error_code ignored;
+    std::filesystem::remove(json, ignored);  // both or neither: one alone looks like a whole result
+    throw;
+  }
   std::cout << "wrote " << (dir / "confusion.json").string() << " and "
             << (dir / "confusion.png").string() << std::endl;
   return 0;

@@ -152,6 +152,10 @@ expect_error "show: first past the end" "good.h5: /test has 5 samples, --first 5
   "$work/bad" -- "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/run" --first 5
 expect_error "show: count 0" "--count" "$work/bad" -- \
   "${sh[@]}" --data "$work/good.h5" --checkpoint "$work/run" --count 0
+# A disk that fills between confusion.json and confusion.png (a file size limit of 8 KiB stands
+# in for it): neither is left, as a JSON file alone would look like a whole result.
+expect_error "eval onto a disk that fills" "fulleval/confusion.png: cannot write PNG" "$work/fulleval/confusion.json" -- \
+  bash -c 'trap "" XFSZ; ulimit -f 8; exec "$@"' limit "${ev[@]/evalbad/fulleval}" --data "$work/good.h5" --checkpoint "$work/run"
 expect_error "show to an empty file name" "--output: an empty file name" "" -- \
   "$dptrain" show --data "$work/good.h5" --checkpoint "$work/run" --output ""
 cp "$work/good.h5" "$work/precious.h5"
