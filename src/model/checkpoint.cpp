@@ -1,8 +1,8 @@
 #include "dptrain/model/checkpoint.h"
 
+#include <cstring>
 #include <filesystem>
 #include <map>
-
 #include <sstream>
 
 #include "dptrain/checkpoint/checkpoint_file.h"
@@ -26,6 +26,12 @@ std::string shape_text(torch::IntArrayRef sizes) {
 // The file is read once, checked, and handed to LibTorch from memory.
 void read_parameters(torch::nn::Sequential& model, const std::string& path) {
   const std::vector<std::uint8_t> bytes = read_whole_file(path);
+  // --data and --checkpoint swapped: say so, rather than blame the model's name.
+  constexpr char kHdf5Signature[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  if (bytes.size() >= sizeof kHdf5Signature &&
+      std::memcmp(bytes.data(), kHdf5Signature, sizeof kHdf5Signature) == 0) {
+    throw Error(path + ": an HDF5 dataset, not a model (the dataset goes to --data)");
+  }
   if (std::filesystem::path(path).extension() != ".dpt") {
     check_zip_records(bytes, path);  // LibTorch itself would load a flipped bit as a weight
     std::istringstream archive(std::string(bytes.begin(), bytes.end()));

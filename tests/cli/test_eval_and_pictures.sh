@@ -123,6 +123,8 @@ expect_error "eval: checkpoint of another model" \
   "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/run" --model wide-mlp
 expect_error "eval: checkpoint of a CNN" "not a checkpoint of model 'small-cnn'" "$work/evalbad" -- \
   "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/run" --model small-cnn
+expect_error "eval: the dataset as --checkpoint" "$work/good.h5: an HDF5 dataset, not a model" "$work/evalbad" -- \
+  "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/good.h5"
 expect_error "eval: not a checkpoint" "$work/text.pt: not a checkpoint" "$work/evalbad" -- \
   "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/text.pt"
 expect_error "eval: unknown model in config.toml" "othermodel/config.toml: unknown model 'nope'" "$work/evalbad" -- \
