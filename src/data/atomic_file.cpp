@@ -60,6 +60,17 @@ class TemporaryFile {
   std::string path_;
 };
 
+// A rename would put a regular file in place of a device (/dev/null) or a directory, and
+// opening a named pipe to check it waits for a reader.
+void refuse_unless_regular(const std::string& path) {
+  std::error_code status_error;
+  const fs::file_status status = fs::status(path, status_error);
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
+    throw Error(path + ": exists and is not a regular file (dptrain writes its outputs as whole "
+                "files; give a file name)");
+  }
+}
+
 void fsync_path(const std::string& path, int flags) {
   const int fd = ::open(path.c_str(), flags);
   if (fd < 0) throw Error(path + ": cannot open to sync");
@@ -75,13 +86,7 @@ void replace_atomically(const std::string& path,
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   if (!fs::is_directory(dir)) throw Error(path + ": directory " + dir.string() + " does not exist");
-  // A rename would put a regular file in place of a device (/dev/null) or a directory.
-  std::error_code status_error;
-  const fs::file_status status = fs::status(target, status_error);
-  if (fs::exists(status) && !fs::is_regular_file(status)) {
-    throw Error(path + ": exists and is not a regular file (dptrain writes its outputs as whole "
-                "files; give a file name)");
-  }
+  refuse_unless_regular(path);
   // Same directory as the target, so the rename stays within one filesystem and is atomic.
   const std::string temporary =
       (dir / ("." + target.filename().string() + ".tmp." + std::to_string(getpid()))).string();
@@ -122,6 +127,7 @@ void write_file_atomically(const std::string& path, const std::vector<std::uint8
 }
 
 void check_writable(const std::string& path, const std::string& what) {
+  refuse_unless_regular(path);
   const bool existed = fs::exists(path);
   if (!std::ofstream(path, std::ios::app)) throw Error(path + ": cannot open " + what + " for writing");
   std::error_code ignored;

@@ -159,6 +159,12 @@ expect_error "bench: no time per size" "--seconds-per-size must be more than 0" 
   "$dptrain" bench allreduce --seconds-per-size 0
 expect_error "bench: unwritable table" "$work/good.h5/t.json: cannot open --json file" "" -- \
   "$dptrain" bench allreduce --max-bytes 4K --json "$work/good.h5/t.json"
+# Outputs that are not regular files, refused before the work; opening a pipe to check it
+# would wait for a reader for ever.
+expect_error "bench: a device as --json" "/dev/null: exists and is not a regular file" "" -- \
+  "$dptrain" bench allreduce --max-bytes 4K --json /dev/null
+expect_error "a named pipe as --metrics" "pipe.h5: exists and is not a regular file" "" -- \
+  "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --metrics "$work/pipe.h5"
 # Alone, an allreduce takes no time: the rounds of each size, filling and checking 64 MB
 # included, must still fit into --seconds-per-size (a hang guard, not a timing).
 if out=$(timeout 60 "$dptrain" bench allreduce --seconds-per-size 0.05 2>&1) &&

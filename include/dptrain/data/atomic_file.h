@@ -25,9 +25,10 @@ void write_text_atomically(const std::string& path, const std::string& text);
 // leaves either the old state or the complete new file; a full disk is an Error naming `path`.
 void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes);
 
-// Throws dptrain::Error "<path>: cannot open <what> for writing" unless `path` can be written:
-// an output that will be written later (after training, after a benchmark) fails before the
-// work. Leaves an existing file as it is and creates none.
+// Throws dptrain::Error "<path>: cannot open <what> for writing" unless `path` can be written,
+// and as replace_atomically does if it is not a regular file: an output that will be written
+// later (after training, after a benchmark) fails before the work. Leaves an existing file as
+// it is and creates none.
 void check_writable(const std::string& path, const std::string& what);
 
 // Creates the output directory `dir` given by `option` (e.g. "--out-dir") and its parents;
