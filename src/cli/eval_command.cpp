@@ -52,7 +52,7 @@ int run_eval(const EvalOptions& options) {
     std::filesystem::remove(json, ignored);  // both or neither: one alone looks like a whole result
     throw;
   }
-  std::cout << "wrote " << (dir / "confusion.json").string() << " and "
+  std::cout << "wrote " << json << " and "
             << (dir / "confusion.png").string() << std::endl;
   return 0;
 }
