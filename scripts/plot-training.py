@@ -107,7 +107,9 @@ def plot(runs, output, title):
     plt = import_pyplot()
 
     fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
-    for (label, epochs), colour in zip(runs, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 10):
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (label, epochs) in enumerate(runs):
+        colour = colours[i % len(colours)]
         x = [r["epoch"] for r in epochs]
         loss_ax.plot(x, [r["train_loss"] for r in epochs], "-o", color=colour, label=f"{label} train")
         loss_ax.plot(x, [r["test_loss"] for r in epochs], "--s", color=colour, label=f"{label} test")
@@ -119,15 +121,20 @@ def plot(runs, output, title):
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(fontsize="small")
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, parse_math=False)  # a "$" in a title is a dollar sign
     fig.tight_layout()
     save_atomically(fig, output)
 
 
-def check_output(output):
-    """Refuses an --output that cannot become a PNG file, before any work is done."""
+def check_output(output, inputs):
+    """Refuses an --output that cannot become a PNG file, or would replace an input, before any
+    work is done."""
     if not output:
         raise InputError("--output is empty (a PNG file name expected)")
+    for path in inputs:
+        if os.path.realpath(output) == os.path.realpath(path):
+            raise InputError(f"{output}: given as both a metrics file and --output, so writing the "
+                             f"picture would destroy the metrics; give the picture a file of its own")
     if output.endswith(os.sep) or os.path.isdir(output):
         raise InputError(f"--output {output}: is a directory (a PNG file name expected)")
     directory = os.path.dirname(os.path.abspath(output))
@@ -158,7 +165,7 @@ def main():
     parser.add_argument("--title", default="", help="title above both plots")
     args = parser.parse_args()
     try:
-        check_output(args.output)
+        check_output(args.output, args.metrics)
         if args.label and len(args.label) != len(args.metrics):
             raise InputError(f"{len(args.label)} --label for {len(args.metrics)} metrics files")
         runs = []

@@ -108,6 +108,16 @@ if [ $? -ne 0 ] && [ "$(grep -c '^plot-training: error: .*good.h5' <<<"$plot_err
 then pass "plot-training on a non-metrics file -> $plot_error"
 else fail "plot-training on a non-metrics file: $plot_error"; fi
 
+cp "$work/ranks-1.jsonl" "$work/precious.jsonl"
+plot_error=$("$python" "$source_dir/scripts/plot-training.py" "$work/precious.jsonl" --output "$work/precious.jsonl" 2>&1)
+if [ $? -ne 0 ] && grep -q '^plot-training: error: .*precious.jsonl: given as both a metrics file and --output' <<<"$plot_error" \
+   && cmp -s "$work/precious.jsonl" "$work/ranks-1.jsonl"
+then pass "plot-training onto its own input refused -> $plot_error"
+else fail "plot-training onto its own input: $plot_error"; fi
+if plot=$("$python" "$source_dir/scripts/plot-training.py" "$work/ranks-1.jsonl" --title 'cost in $ per $epoch' \
+            --output "$work/dollar.png" 2>&1)
+then pass "plot-training: a title with dollar signs"; else fail "plot-training, title with dollar signs: $plot"; fi
+
 # Bad input.
 printf 'this is not a checkpoint\n' > "$work/text.pt"
 mkdir -p "$work/othermodel" && cp "$work/run/model.pt" "$work/othermodel/" \
