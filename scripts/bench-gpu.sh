@@ -16,6 +16,7 @@ EPOCHS=${EPOCHS:-5}                  # dptrain runs: the whole accuracy curve
 REFERENCE_EPOCHS=${REFERENCE_EPOCHS:-2}
 require_counts EPOCHS "$EPOCHS"
 require_counts REFERENCE_EPOCHS "$REFERENCE_EPOCHS"
+require_targets EXPECT_GPU_SAMPLES_PER_SECOND EXPECT_ACCURACY_GAP
 PYTHON=${PYTHON:-python3}
 results=$(results_folder "${RESULTS:-}")  # RESULTS=DIR: new or empty; keeps the run's files
 [ -n "${RESULTS:-}" ] || trap 'rm -rf "$results"' EXIT

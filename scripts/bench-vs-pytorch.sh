@@ -27,6 +27,7 @@ REPEATS=${REPEATS:-3}  # rounds of every run
 require_counts EPOCHS "$EPOCHS"
 require_counts RANKS "$RANKS"
 require_counts REPEATS "$REPEATS"
+require_targets EXPECT_1RANK_VS_QUICKSTART EXPECT_EFFICIENCY EXPECT_VS_DDP
 PYTHON=${PYTHON:-/usr/bin/python3}  # Debian's interpreter, which has python3-torch
 # RESULTS=DIR (new or empty) keeps the run's files (metrics, PyTorch JSON lines) for a closer look.
 results=$(results_folder "${RESULTS:-}")

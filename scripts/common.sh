@@ -45,6 +45,16 @@ no_arguments_but_help() {  # SCRIPT [ARGS...]
 }
 
 # Refuses NAME's VALUE unless every word of it is a whole number from 1 up.
+# The targets a benchmark checks its ratios against (EXPECT_*), checked before it runs: a
+# mistyped one would otherwise fail only after the whole benchmark.
+require_targets() {  # NAME...
+  local name
+  for name in "$@"; do
+    [ -z "${!name+set}" ] || [[ ${!name} =~ ^[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$ ]] ||
+      usage_error "$name='${!name}' is not a number"
+  done
+}
+
 require_counts() {  # NAME VALUE
   local word
   [ -n "$2" ] || usage_error "$1 is empty"

@@ -28,13 +28,16 @@ esac
 # Every setting is checked before anything starts: device time is lent by the minute, and a
 # mistyped step would otherwise pass as "all steps passed" having run nothing.
 default_steps="probe unpack configure build gpu-tests gpu-bench cpu-scaling cpu-tests"
+[[ ${CPU_SCALING:-1} =~ ^[01]$ ]] || usage_error "CPU_SCALING='$CPU_SCALING': 1 (the default) runs the CPU series, 0 leaves it out"
 [ "${CPU_SCALING:-1}" = 0 ] && default_steps=${default_steps/ cpu-scaling/}
 STEPS=${STEPS:-$default_steps}
+[ -n "${STEPS// /}" ] || usage_error "STEPS='$STEPS' names no step (steps: $default_steps)"
 for name in $STEPS; do
   [[ " $default_steps cpu-scaling " == *" $name "* ]] || usage_error "STEPS: unknown step '$name' (steps: $default_steps)"
 done
 BUDGET_S=${BUDGET_S:-0}  # 0: no limit
-[[ $BUDGET_S =~ ^[0-9]+$ ]] || usage_error "BUDGET_S='$BUDGET_S' is not a number of seconds"
+# No leading zero: bash arithmetic would read 08 as an octal number, and fail on it.
+[[ $BUDGET_S =~ ^(0|[1-9][0-9]*)$ ]] || usage_error "BUDGET_S='$BUDGET_S' is not a number of seconds"
 SAVE_EVERY_S=${SAVE_EVERY_S:-15}
 [[ $SAVE_EVERY_S =~ ^[1-9][0-9]*$ ]] || usage_error "SAVE_EVERY_S='$SAVE_EVERY_S' is not a number of seconds"
 SCALING_RANKS=${SCALING_RANKS:-"1 2 4 8 16"}

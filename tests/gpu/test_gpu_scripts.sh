@@ -249,5 +249,17 @@ else
   fail "gpu-check cut short: left in TMPDIR: $(ls "$work/cut-tmp")"
 fi
 
+# Settings refused at once, before anything runs: a leading zero (bash reads 08 as octal, and a
+# budget that failed so passed as "all steps passed"), no step at all, a CPU_SCALING other than
+# 0 or 1, and a target that is not a number (found only after the whole benchmark).
+for setting in BUDGET_S=08 "STEPS= " CPU_SCALING=no; do
+  expect_error "gpu-check: $setting refused at once" "${setting%%=*}=" "" -- \
+    env PATH="$fakes:$PATH" "$setting" timeout 20 bash "$source_dir/scripts/gpu-check.sh" "$work/settings"
+done
+expect_error "bench-vs-pytorch: a target that is not a number" "EXPECT_EFFICIENCY='abc' is not a number" "" -- \
+  env EXPECT_EFFICIENCY=abc timeout 20 bash "$source_dir/scripts/bench-vs-pytorch.sh"
+expect_error "bench-gpu: a target that is not a number" "EXPECT_ACCURACY_GAP='1%' is not a number" "" -- \
+  env EXPECT_ACCURACY_GAP=1% timeout 20 bash "$source_dir/scripts/bench-gpu.sh"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
