@@ -43,7 +43,7 @@ def read_lines(path):
 def parse_record(path, number, line):
     try:
         record = json.loads(line)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: nested past Python's stack
         raise InputError(f"{path}: line {number} is not JSON (not a dptrain metrics file?)")
     if not isinstance(record, dict):
         raise InputError(f"{path}: line {number} is not a JSON object "

@@ -43,7 +43,7 @@ def parse_lines(path):
             continue
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past Python's stack
             raise DamagedRun(f"line {number} is not JSON (cut short?)") from None
         if not isinstance(record, dict):
             raise DamagedRun(f"line {number} is not a JSON object")
@@ -57,6 +57,11 @@ def check_epoch(number, record):
             raise DamagedRun(f"line {number}: {key} is missing or not a number >= {least}")
     if record["epoch_seconds"] <= 0:
         raise DamagedRun(f"line {number}: epoch_seconds is {record['epoch_seconds']}")
+    # The time waiting for the sums is part of the epoch's: what is left is the computing,
+    # which the model of the step divides by.
+    if record["allreduce_seconds"] >= record["epoch_seconds"]:
+        raise DamagedRun(f"line {number}: allreduce_seconds {record['allreduce_seconds']} is not "
+                         f"less than epoch_seconds {record['epoch_seconds']}")
     return record
 
 

@@ -141,6 +141,9 @@ def run_one_locally(study_dir, run, extra, binary, data, env):
 
 def run_mpirun(study_dir, runs, extra, binary, data):
     """Without Slurm: single-node runs only, one after the other on this machine."""
+    # Checked here: mpirun's own message for a missing program ends in a rule of dashes.
+    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+        raise StudyError(f"--binary {binary}: no such program (build dptrain first, or give its path)")
     jobs = {}
     env = dict(os.environ)
     if os.geteuid() == 0:

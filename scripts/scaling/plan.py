@@ -7,6 +7,7 @@ from pathlib import Path
 
 import files
 from files import StudyError
+from fit import MODELS
 
 
 @dataclass
@@ -131,8 +132,11 @@ def run_of(entry, path, number):
     if any(type(entry[k]) is not int or entry[k] < 1 for k in counts):
         raise StudyError(f"{path}: run {number}: {', '.join(counts)} must be positive integers")
     if not isinstance(entry["id"], str) or not isinstance(entry["model"], str) \
-            or not isinstance(entry["series"], list):
-        raise StudyError(f"{path}: run {number}: id, model and series have the wrong types")
+            or not isinstance(entry["series"], list) or not all(isinstance(s, str) for s in entry["series"]):
+        raise StudyError(f"{path}: run {number}: id, model and series (names) have the wrong types")
+    if entry["model"] not in MODELS:
+        raise StudyError(f"{path}: run {number}: unknown model '{entry['model']}' "
+                         f"(models: {', '.join(MODELS)})")
     return Run(**entry)
 
 

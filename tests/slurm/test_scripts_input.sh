@@ -99,6 +99,20 @@ expect_error "corrupt plan.json" "corrupt/plan.json: not a plan" "$work/corrupt/
 printf '{"runs": [{"id": "x"}]}' > "$work/corrupt/plan.json"
 expect_error "plan.json with a bad run" "run 1 is not a planned run" "$work/corrupt/runs" -- \
   "$study_tool" report --study "$work/corrupt"
+# A hand-edited plan: an unknown model, a series that is not a name.
+"$study_tool" plan --study "$work/edited" --nodes 1 --layouts 1x1 --cores-per-node 2 --model quickstart-mlp >/dev/null
+sed -i 's/"model": "quickstart-mlp"/"model": "resnet"/' "$work/edited/plan.json"
+expect_error "plan.json with an unknown model" "run 1: unknown model 'resnet'" "$work/edited/runs.csv" -- \
+  "$study_tool" report --study "$work/edited"
+"$study_tool" plan --study "$work/edited2" --nodes 1 --layouts 1x1 --cores-per-node 2 --model quickstart-mlp >/dev/null
+"$python" - "$work/edited2/plan.json" <<'PY'
+import json, sys
+plan = json.load(open(sys.argv[1]))
+plan["runs"][0]["series"] = [1]
+json.dump(plan, open(sys.argv[1], "w"))
+PY
+expect_error "plan.json with a series that is not a name" "run 1: id, model and series (names) have the wrong types" \
+  "$work/edited2/runs.csv" -- "$study_tool" report --study "$work/edited2"
 
 # Planning and --help need no matplotlib.
 if out=$(DPTRAIN_PYTHON=python-without-matplotlib "$study_tool" --help 2>&1) \
@@ -153,6 +167,8 @@ s=$work/local-study
   --model quickstart-mlp >/dev/null
 expect_error "a local run fails" "mpirun failed (exit 1): dptrain: error: /nowhere/data.h5: no such file" \
   "$s/jobs.json" -- "$study_tool" submit --study "$s" --launcher mpirun
+expect_error "a local run of a missing program" "--binary $work/none/dptrain: no such program" \
+  "$s/jobs.json" -- "$study_tool" submit --study "$s" --launcher mpirun --binary "$work/none/dptrain"
 
 # --- report: damaged runs are left out, bad assumptions leave the outputs alone -------------
 # write_metrics FILE RANKS BATCH: two epochs and a summary, in dptrain's format.
@@ -201,12 +217,16 @@ not_object() { sed -i '1s/.*/[1, 2]/' "$m"; }
 zero_seconds() { sed -i 's/"epoch_seconds":[0-9.]*/"epoch_seconds":0/' "$m"; }
 directory() { rm "$m" && mkdir "$m"; }
 other_ranks() { sed -i 's/"ranks":2/"ranks":3/' "$m"; }
+all_waiting() { sed -i 's/"allreduce_seconds":[0-9.]*,\(.*\)"epoch_seconds":\([0-9.]*\)/"allreduce_seconds":\2,\1"epoch_seconds":\2/' "$m"; }
+deeply_nested() { "$python" -c 'print("[" * 100000 + "]" * 100000)' >> "$m"; }
 damage "no summary line" summary no_summary
 damage "truncated JSON" cut cut_short
 damage "a line that is not an object" object not_object
 damage "epoch_seconds 0" zero zero_seconds
 damage "a directory for metrics.jsonl" directory directory
 damage "a rank-count mismatch" ranks other_ranks
+damage "all of an epoch spent waiting for the sums" waiting all_waiting
+damage "a line nested past Python's stack" nested deeply_nested
 
 s=$work/none-usable
 fake_study "$s"
@@ -250,6 +270,8 @@ bad_line() {  # bad_line NAME PATTERN LINE: a metrics file whose second epoch is
     "${plot_training[@]}" "$work/bad.jsonl" --output "$work/bad.png"
 }
 bad_line "a line that is not an object" "bad.jsonl: line 2 is not a JSON object" '[1, 2]'
+bad_line "a line nested past Python's stack" "bad.jsonl: line 2 is not JSON" \
+  "$("$python" -c 'print("[" * 100000 + "]" * 100000)')"
 bad_line '"epoch":"2"' 'bad.jsonl: line 2: epoch is "2", not a number' \
   '{"epoch":"2","train_loss":1,"test_loss":1,"test_accuracy":0.5}'
 bad_line '"test_accuracy":null' "bad.jsonl: line 2: test_accuracy is null" \
