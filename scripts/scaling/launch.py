@@ -16,7 +16,17 @@ from files import StudyError
 # squeue can fail for a while (slurmctld restarting, a network hiccup): try again this often,
 # this many seconds apart, before giving up. The environment variable shortens the pause.
 SQUEUE_TRIES = 6
-SQUEUE_PAUSE_SECONDS = float(os.environ.get("SCALING_STUDY_SQUEUE_PAUSE", "10"))
+
+
+def squeue_pause_seconds():
+    text = os.environ.get("SCALING_STUDY_SQUEUE_PAUSE", "10")
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:  # NaN fails it too
+        raise StudyError(f"SCALING_STUDY_SQUEUE_PAUSE={text}: expected seconds from 0 to 3600")
+    return seconds
 
 
 def run_dir(study_dir, run):
@@ -98,6 +108,7 @@ def jobs_in_queue(job_ids):
 def wait_for_jobs(job_ids, poll_seconds=0.5):
     """Polls squeue until none of the jobs is pending or running (sbatch --wait polls slowly)."""
     pending, failures = set(job_ids), 0
+    squeue_pause = squeue_pause_seconds()  # checked before the first wait
     while pending:
         listed, message = jobs_in_queue(pending)
         failures = failures + 1 if listed is None else 0
@@ -106,7 +117,7 @@ def wait_for_jobs(job_ids, poll_seconds=0.5):
                              f"{','.join(sorted(pending))} finished is unknown: {message}")
         pending = pending if listed is None else listed
         if pending:
-            time.sleep(SQUEUE_PAUSE_SECONDS if listed is None else poll_seconds)
+            time.sleep(squeue_pause if listed is None else poll_seconds)
 
 
 def mpirun_command(run, extra, out, binary, data):

@@ -17,7 +17,8 @@ int positive_from_env(const char* name) {
   if (!text) return 0;
   char* end = nullptr;
   const long value = std::strtol(text, &end, 10);
-  if (end == text || value <= 0) return 0;
+  // A whole number, or the first of OpenMP's list for nested levels ("4,2"); not "1e3" as 1.
+  if (end == text || (*end != '\0' && *end != ',') || value <= 0) return 0;
   return static_cast<int>(std::min<long>(value, INT_MAX));  // past any limit: refused as it is
 }
 

@@ -157,6 +157,8 @@ else fail "re-plan of a started study"; fi
 echo 100 > "$work/fake/squeue-fails"
 expect_error "squeue keeps failing" "squeue failed .*Unable to contact slurm controller" "" -- \
   "$study_tool" submit --study "$s" --wait
+expect_error "a pause between squeue tries that is not a number" "SCALING_STUDY_SQUEUE_PAUSE=abc: expected seconds" "" -- \
+  env SCALING_STUDY_SQUEUE_PAUSE=abc "$study_tool" submit --study "$s" --wait
 echo 2 > "$work/fake/squeue-fails"
 if out=$("$study_tool" submit --study "$s" --wait 2>&1)
 then pass "squeue failing twice is waited out"; else fail "squeue failing twice"; echo "$out"; fi

@@ -35,5 +35,36 @@ TEST(Threads, CountsTheCoresSlurmGaveTheJobOnTheNode) {
   }
 }
 
+// SLURM_CPUS_PER_TASK before OMP_NUM_THREADS; OpenMP's list for nested levels gives its first
+// number; what is not a whole number counts as not set, rather than as its leading digits.
+TEST(Threads, TakesTheDefaultFromWholeNumbersOnly) {
+  const char* names[] = {"SLURM_CPUS_PER_TASK", "OMP_NUM_THREADS"};
+  std::string saved[2];
+  bool had[2];
+  for (int i = 0; i < 2; ++i) {
+    const char* value = std::getenv(names[i]);
+    had[i] = value != nullptr;
+    saved[i] = value ? value : "";
+    unsetenv(names[i]);
+  }
+  EXPECT_EQ(default_thread_count(), 1);
+  EXPECT_EQ(default_thread_source(), "");
+  setenv("OMP_NUM_THREADS", "4,2", 1);
+  EXPECT_EQ(default_thread_count(), 4);
+  EXPECT_EQ(default_thread_source(), "OMP_NUM_THREADS=4,2");
+  setenv("SLURM_CPUS_PER_TASK", "1e3", 1);
+  EXPECT_EQ(default_thread_count(), 4) << "1e3 is not a whole number";
+  setenv("SLURM_CPUS_PER_TASK", "8", 1);
+  EXPECT_EQ(default_thread_count(), 8);
+  EXPECT_EQ(default_thread_source(), "SLURM_CPUS_PER_TASK=8");
+  for (int i = 0; i < 2; ++i) {
+    if (had[i]) {
+      setenv(names[i], saved[i].c_str(), 1);
+    } else {
+      unsetenv(names[i]);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dptrain
