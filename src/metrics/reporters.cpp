@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <iostream>
 
 #include "dptrain/data/atomic_file.h"
 #include "dptrain/error.h"
@@ -92,6 +93,11 @@ void JsonLinesReporter::resumed(int completed_epochs) {
     if (record["epoch"].get<int>() != next || next > completed_epochs) continue;
     kept_ += line + "\n";
     ++next;
+  }
+  if (in.is_open() && next <= completed_epochs) {
+    std::cerr << "dptrain: warning: " << path_ << ": the records of epochs " << next << " to "
+              << completed_epochs << " (before the checkpoint) are missing or damaged; the file "
+              << "goes on without them" << std::endl;
   }
 }
 

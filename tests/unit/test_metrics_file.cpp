@@ -61,10 +61,29 @@ TEST(MetricsFile, AResumedRunKeepsTheCompletedEpochsAndGoesOnAfterThem) {
   EXPECT_NE(lines[3].find("\"summary\":true"), std::string::npos) << lines[3];
 }
 
+// Epoch 2's record was lost (a hand-edited file, a damaged line): the file keeps epoch 1 and goes
+// on after it, and says which epochs are missing.
+TEST(MetricsFile, AResumedRunSaysWhichEarlierEpochsAreMissing) {
+  const std::string path = testing::scratch_dir("metrics-resumed-gap") + "/m.jsonl";
+  write_file(path, "{\"epoch\":1,\"train_loss\":2.5}\n{\"epoch\":2,\"tra\n{\"epoch\":3,\"train_loss\":1.5}\n");
+  JsonLinesReporter reporter(path);
+  ::testing::internal::CaptureStderr();
+  reporter.resumed(3);
+  const std::string warning = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(warning, "dptrain: warning: " + path + ": the records of epochs 2 to 3 (before the "
+                     "checkpoint) are missing or damaged; the file goes on without them\n");
+  reporter.epoch(epoch_number(4));
+  const auto lines = lines_of(path);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[1].find("\"epoch\":4"), std::string::npos) << lines[1];
+}
+
 TEST(MetricsFile, AResumedRunWithoutAnEarlierFileStartsOne) {
   const std::string path = testing::scratch_dir("metrics-resumed-afresh") + "/m.jsonl";
   JsonLinesReporter reporter(path);
+  ::testing::internal::CaptureStderr();
   reporter.resumed(2);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "") << "no file, nothing missing from it";
   reporter.epoch(epoch_number(3));
   const auto lines = lines_of(path);
   ASSERT_EQ(lines.size(), 1u);
