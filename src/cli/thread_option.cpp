@@ -1,7 +1,6 @@
 #include "thread_option.h"
 
 #include "dptrain/config/config.h"
-#include "dptrain/error.h"
 #include "dptrain/train/threads.h"
 
 namespace dptrain {
@@ -15,10 +14,7 @@ CLI::Option* add_threads_option(CLI::App& cmd, int& threads, const std::string& 
 }
 
 void check_threads(const CLI::Option& option, int threads) {
-  if (threads >= 1 && threads <= kMaxThreads) return;
-  const std::string source = option.count() > 0 ? "" : default_thread_source();
-  throw Error("--threads must be from 1 to " + std::to_string(kMaxThreads) + " (got " +
-              std::to_string(threads) + (source.empty() ? "" : ", the default from " + source) + ")");
+  validate_threads(threads, option.count() > 0 ? "" : default_thread_source());
 }
 
 }  // namespace dptrain

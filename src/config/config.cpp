@@ -47,6 +47,12 @@ void validate_device(const TrainConfig& c) {
 
 }  // namespace
 
+void validate_threads(int threads, const std::string& source) {
+  if (threads >= 1 && threads <= kMaxThreads) return;
+  throw Error("--threads must be from 1 to " + std::to_string(kMaxThreads) + " (got " +
+              std::to_string(threads) + (source.empty() ? "" : ", the default from " + source) + ")");
+}
+
 void validate_for_ranks(const TrainConfig& c, int ranks) {
   if (c.lr_scaling != LrScaling::linear || c.lr * ranks <= kMaxLearningRate) return;
   std::ostringstream text;
@@ -80,7 +86,7 @@ void validate(const TrainConfig& c) {
   require(c.lr > 0.0 && c.lr <= kMaxLearningRate, "--lr", "positive and at most 3.4e38", c.lr);
   require(c.warmup_epochs >= 0.0 && c.warmup_epochs <= kMaxEpochs, "--warmup-epochs",
           "from 0 to 1000000", c.warmup_epochs);
-  require(c.threads >= 1 && c.threads <= kMaxThreads, "--threads", "from 1 to 1024", c.threads);
+  validate_threads(c.threads);
   require(c.bucket_mb >= kMinBucketMb && c.bucket_mb <= kMaxBucketMb, "--bucket-mb",
           "from 0.001 to 4096", c.bucket_mb);
   parse_transport_precision(c.grad_dtype);

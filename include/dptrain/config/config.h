@@ -54,6 +54,10 @@ inline const std::vector<std::string> kGradDtypes{"fp32", "bf16", "fp16"};
 // Throws dptrain::Error naming the first option whose value cannot work.
 void validate(const TrainConfig& config);
 
+// Throws dptrain::Error unless `threads` is from 1 to kMaxThreads; `source`, if given, names
+// where a value nobody passed came from ("SLURM_CPUS_PER_TASK=5000").
+void validate_threads(int threads, const std::string& source = "");
+
 // What validate() cannot check before the ranks are known: the learning rate that
 // --lr-scaling linear makes of --lr on `ranks` ranks.
 void validate_for_ranks(const TrainConfig& config, int ranks);
