@@ -30,7 +30,6 @@ own_parameters = dptrain_run(results, f"dptrain{largest}-own-parameters.jsonl")
 one = dp[1]["samples_per_second"] if 1 in dp else None
 
 
-
 def against_one_rank(samples_per_second, n):
     """The 'vs 1 rank' and 'efficiency' columns of N ranks (blank without a 1-rank run)."""
     if not one:
