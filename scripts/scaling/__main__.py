@@ -66,6 +66,8 @@ def do_submit(args):
     if args.launcher == "mpirun":
         launch.run_mpirun(args.study, runs, extra, args.binary, args.data)
         return
+    if args.wait:
+        launch.squeue_pause_seconds()  # a bad pause is refused before any job is submitted
     sbatch_args = args.sbatch_args.split()
     if args.one_at_a_time:
         sbatch_args.append("--dependency=singleton")

@@ -157,8 +157,14 @@ else fail "re-plan of a started study"; fi
 echo 100 > "$work/fake/squeue-fails"
 expect_error "squeue keeps failing" "squeue failed .*Unable to contact slurm controller" "" -- \
   "$study_tool" submit --study "$s" --wait
-expect_error "a pause between squeue tries that is not a number" "SCALING_STUDY_SQUEUE_PAUSE=abc: expected seconds" "" -- \
-  env SCALING_STUDY_SQUEUE_PAUSE=abc "$study_tool" submit --study "$s" --wait
+# A bad pause is refused before anything is submitted: no job, no jobs.json.
+"$study_tool" plan --study "$work/pause-study" --nodes 1 --layouts 1x1 --cores-per-node 2 \
+  --model quickstart-mlp >/dev/null
+: > "$work/fake/sbatch-calls"
+expect_error "a pause between squeue tries that is not a number" "SCALING_STUDY_SQUEUE_PAUSE=abc: expected seconds" \
+  "$work/pause-study/jobs.json" -- env SCALING_STUDY_SQUEUE_PAUSE=abc "$study_tool" submit --study "$work/pause-study" --wait
+if [ ! -s "$work/fake/sbatch-calls" ]; then pass "no job submitted with a bad pause"
+else fail "jobs submitted before the bad pause was refused"; fi
 echo 2 > "$work/fake/squeue-fails"
 if out=$("$study_tool" submit --study "$s" --wait 2>&1)
 then pass "squeue failing twice is waited out"; else fail "squeue failing twice"; echo "$out"; fi
