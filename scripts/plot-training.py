@@ -137,6 +137,9 @@ def check_output(output, inputs):
                              f"picture would destroy the metrics; give the picture a file of its own")
     if output.endswith(os.sep) or os.path.isdir(output):
         raise InputError(f"--output {output}: is a directory (a PNG file name expected)")
+    if os.path.exists(output) and not os.path.isfile(output):
+        # The rename would put the picture in place of /dev/null or a pipe for every user.
+        raise InputError(f"--output {output}: exists and is not a regular file")
     directory = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(directory):
         raise InputError(f"{output}: directory {directory} does not exist")

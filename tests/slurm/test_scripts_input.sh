@@ -271,6 +271,12 @@ expect_error "--output ''" "--output is empty" "" -- "${plot_training[@]}" "$goo
 mkdir -p "$work/pictures"
 expect_error "--output a directory" "is a directory" "" -- "${plot_training[@]}" "$good" --output "$work/pictures"
 expect_error "--output ending in /" "is a directory" "$work/new" -- "${plot_training[@]}" "$good" --output "$work/new/"
+# (A named pipe stands in for /dev/null: a failure here must not replace the real one.)
+mkfifo "$work/pipe.png"
+expect_error "--output a named pipe" "pipe.png: exists and is not a regular file" "" -- \
+  "${plot_training[@]}" "$good" --output "$work/pipe.png"
+if [ -p "$work/pipe.png" ]; then pass "the named pipe is still one"; else fail "--output replaced a named pipe"; fi
+rm -f "$work/pipe.png"
 expect_error "--output unwritable" "cannot write it" "" -- "${plot_training[@]}" "$good" --output /sys/dptrain-test.png
 bad_line() {  # bad_line NAME PATTERN LINE: a metrics file whose second epoch is LINE
   head -n 1 "$good" > "$work/bad.jsonl" && echo "$3" >> "$work/bad.jsonl"
