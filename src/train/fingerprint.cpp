@@ -1,5 +1,6 @@
 #include "dptrain/train/fingerprint.h"
 
+#include <charconv>
 #include <map>
 #include <sstream>
 
@@ -18,6 +19,14 @@ std::map<std::string, std::string> parse_lines(const std::string& text) {
   return values;
 }
 
+// The shortest text that reads back as the same double: a stream's 6 digits would make
+// --lr 0.0010000004 and 0.001 the same run (and resume one as the other).
+std::string exact(double value) {
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, value);
+  return std::string(text, result.ptr);
+}
+
 }  // namespace
 
 std::string training_fingerprint(const TrainConfig& c, torch::nn::Sequential& model,
@@ -28,8 +37,8 @@ std::string training_fingerprint(const TrainConfig& c, torch::nn::Sequential& mo
     out << item.key() << item.value().sizes() << " ";
   }
   out << "\ntrain_samples=" << train_samples << "\nbatch-size=" << c.batch_size
-      << "\nlr=" << c.lr << "\nlr-scaling=" << to_string(c.lr_scaling)
-      << "\nwarmup-epochs=" << c.warmup_epochs << "\nseed=" << c.seed
+      << "\nlr=" << exact(c.lr) << "\nlr-scaling=" << to_string(c.lr_scaling)
+      << "\nwarmup-epochs=" << exact(c.warmup_epochs) << "\nseed=" << c.seed
       << "\nshuffle=" << (c.shuffle ? "true" : "false") << "\n";
   return out.str();
 }
@@ -40,7 +49,7 @@ std::string job_fingerprint(const TrainConfig& c, torch::nn::Sequential& model,
   out << training_fingerprint(c, model, train_samples) << "ranks=" << ranks
       << "\nsteps_per_epoch=" << steps_per_epoch << "\nglobal_batch=" << global_batch(c, ranks)
       << "\nepochs=" << c.epochs << "\ngrad-dtype=" << c.grad_dtype
-      << "\nbucket-mb=" << c.bucket_mb << "\ndevice=" << c.device
+      << "\nbucket-mb=" << exact(c.bucket_mb) << "\ndevice=" << c.device
       << "\nbackend=" << effective_backend(c) << "\ncuda-graphs=" << c.cuda_graphs << "\nbuild=" << DPTRAIN_VERSION << " " << __DATE__ << " "
       << __TIME__ << "\n";
   return out.str();

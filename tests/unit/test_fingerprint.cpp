@@ -30,5 +30,21 @@ TEST(Fingerprint, DifferencesNameWhatDiffersOnce) {
   EXPECT_EQ(shapes[0].rfind("parameters: ", 0), 0u) << shapes[0];
 }
 
+// Values differ in full precision (a stream's default 6 digits hid the seventh), and read as
+// typed: the learning rate 0.001 is "0.001", as checkpoints of earlier versions recorded it.
+TEST(Fingerprint, LearningRatesDifferInTheirLastDigit) {
+  TrainConfig a = testing::small_config();
+  a.lr = 0.001;
+  TrainConfig b = a;
+  b.lr = 0.0010000004;
+  b.warmup_epochs = a.warmup_epochs + 1e-9;
+  torch::nn::Sequential model = make_model(a.model);
+  const auto differences =
+      fingerprint_differences(training_fingerprint(a, model, 100), training_fingerprint(b, model, 100));
+  ASSERT_EQ(differences.size(), 2u);
+  EXPECT_EQ(differences[0], "lr: 0.001 vs 0.0010000004");
+  EXPECT_EQ(differences[1].rfind("warmup-epochs: ", 0), 0u) << differences[1];
+}
+
 }  // namespace
 }  // namespace dptrain
