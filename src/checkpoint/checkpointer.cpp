@@ -119,12 +119,28 @@ std::string Checkpointer::save(torch::nn::Sequential& model, torch::optim::Optim
   const std::string path = (fs::path(dir_) / file_name(info)).string();
   write_file_atomically(path, serialize_checkpoint(file));
 
-  const auto all = list_checkpoints(dir_);
-  for (std::size_t i = static_cast<std::size_t>(std::max(keep_, 1)); i < all.size(); ++i) {
-    std::error_code ignored;
-    fs::remove(all[i].second, ignored);
-  }
+  prune(TrainingPosition{info.position.epoch, info.steps_into_epoch()});
   return path;
+}
+
+void Checkpointer::prune(const TrainingPosition& written) const {
+  // Only this run's past counts: a file named after a later position is a damaged one that
+  // the resume skipped, and sorting by name alone would keep it and delete the fresh ones.
+  const auto later = [&](const TrainingPosition& p) {
+    return p.epoch != written.epoch ? p.epoch > written.epoch : p.step > written.step;
+  };
+  std::size_t kept = 0;
+  for (const auto& [position, path] : list_checkpoints(dir_)) {
+    if (later(position) || ++kept <= static_cast<std::size_t>(std::max(keep_, 1))) continue;
+    std::error_code ignored;
+    fs::remove(path, ignored);
+  }
+}
+
+std::optional<std::string> Checkpointer::newest_file() const {
+  const auto all = list_checkpoints(dir_);
+  if (all.empty()) return std::nullopt;
+  return all.front().second.string();
 }
 
 std::optional<std::string> Checkpointer::newest_valid(std::string* warnings) const {

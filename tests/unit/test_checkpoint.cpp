@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -116,6 +117,31 @@ TEST(Checkpoint, KeepsTheEarlierSegmentsOfTheEpochAndSortsByAllTheirSteps) {
   EXPECT_EQ(read.ranks, 2);
   EXPECT_EQ(read.earlier_segments, later.earlier_segments);
   EXPECT_EQ(read.job_steps, 1234);
+}
+
+// Pruning keeps the newest files up to the one just written: a file named after a later
+// position (a damaged one the resume skipped) neither counts nor is deleted, so the run's own
+// checkpoints survive it.
+TEST(Checkpoint, KeepsItsOwnNewestWhenALaterFileIsThere) {
+  const std::string dir = testing::scratch_dir("checkpoint-prune");
+  torch::nn::Sequential model = make_model("quickstart-mlp");
+  torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.1));
+  const std::filesystem::path damaged = std::filesystem::path(dir) / "ckpt-e0000-s00001500.dpt";
+  std::ofstream(damaged) << "not a checkpoint";
+  Checkpointer checkpointer(dir, 1);
+  CheckpointInfo info;
+  info.position = {0, 500};
+  checkpointer.save(model, optimizer, info);
+  info.position = {0, 600};
+  const std::string newest = checkpointer.save(model, optimizer, info);
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    left.push_back(entry.path().filename().string());
+  }
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"ckpt-e0000-s00000600.dpt", "ckpt-e0000-s00001500.dpt"}));
+  EXPECT_EQ(checkpointer.newest_valid(nullptr), newest);
+  EXPECT_EQ(checkpointer.newest_file(), damaged.string());
 }
 
 TEST(Checkpoint, RefusesCheckpointsOfOtherModels) {

@@ -2,8 +2,9 @@
 //
 // Files are named ckpt-e<epoch>-s<step>.dpt after the position training resumes from (the step
 // counted over all segments of the epoch, so that names sort in training order); rank 0
-// writes them atomically (checkpoint_file.h) and keeps the newest `keep`. Loading takes the
-// newest file that passes its checksum; a damaged one is reported and skipped, never used.
+// writes them atomically (checkpoint_file.h) and keeps the newest `keep` up to the one it
+// wrote. Loading takes the newest file that passes its checksum; a damaged one is reported and
+// skipped, never used.
 #pragma once
 
 #include <torch/torch.h>
@@ -51,9 +52,15 @@ class Checkpointer {
   // ("skipped damaged checkpoint(s): ..."), left empty when there are none.
   std::optional<std::string> newest_valid(std::string* warnings) const;
 
+  // The newest checkpoint file, intact or not: a fresh run must not mix its files with these.
+  std::optional<std::string> newest_file() const;
+
   const std::string& dir() const { return dir_; }
 
  private:
+  // Keeps the `keep` newest files up to the position just written; later ones are left alone.
+  void prune(const TrainingPosition& written) const;
+
   std::string dir_;
   int keep_;
 };
