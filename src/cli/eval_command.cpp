@@ -10,6 +10,7 @@
 #include "dptrain/data/atomic_file.h"
 #include "dptrain/data/fashion_mnist.h"
 #include "dptrain/data/hdf5_dataset.h"
+#include "dptrain/error.h"
 #include "dptrain/metrics/confusion.h"
 #include "dptrain/model/checkpoint.h"
 #include "dptrain/plots/confusion_heatmap.h"
@@ -24,9 +25,25 @@ struct EvalOptions {
   std::string out_dir;
 };
 
+// A file in the way of --out-dir fails now rather than after the whole test split is scored;
+// the directory itself is made only when there is a result to put in it.
+void check_out_dir_possible(const std::string& out_dir) {
+  if (out_dir.empty()) return;
+  std::filesystem::path existing = std::filesystem::absolute(out_dir);
+  std::error_code ignored;
+  while (!std::filesystem::exists(existing, ignored) && existing.has_relative_path()) {
+    existing = existing.parent_path();
+  }
+  if (!std::filesystem::is_directory(existing, ignored)) {
+    throw Error("--out-dir " + out_dir + ": cannot create the directory (" + existing.string() +
+                " is not a directory)");
+  }
+}
+
 // Everything is computed before anything is written, so bad input leaves no output behind.
 int run_eval(const EvalOptions& options) {
   const CheckpointOptions& c = options.checkpoint;
+  check_out_dir_possible(options.out_dir);
   check_threads(*c.threads_option, c.threads);
   set_thread_count(c.threads);
   const std::string model_file = checkpoint_file(c.checkpoint);
@@ -34,7 +51,7 @@ int run_eval(const EvalOptions& options) {
   const Shard test = read_shard(c.data, "test", {0, split_length(c.data, "test")});
   torch::nn::Sequential model = load_model(model_name, model_file);
   const auto& names = fashion_mnist_classes();
-  const ConfusionMatrix matrix = confusion_matrix(test.labels, predict(model, test),
+  const ConfusionMatrix matrix = confusion_matrix(test.labels, predict(model, test, model_file),
                                                   {names.begin(), names.end()});
   std::cout << "# dptrain eval: model " << model_name << " from " << model_file << " on "
             << c.data << " /test (" << test.count << " samples)\n"

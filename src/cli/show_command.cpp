@@ -47,7 +47,7 @@ int run_show(const ShowOptions& options) {
   const ShardRange range = requested_range(options, split_length(c.data, "test"));
   const Shard images = read_shard(c.data, "test", range);
   torch::nn::Sequential model = load_model(model_name, model_file);
-  const std::vector<int> predicted = predict(model, images);
+  const std::vector<int> predicted = predict(model, images, model_file);
   std::vector<SpriteItem> items;
   for (std::int64_t i = 0; i < images.count; ++i) {
     items.push_back({images.images.data() + i * kImagePixels, predicted[static_cast<std::size_t>(i)],

@@ -145,6 +145,12 @@ expect_error "eval: missing data" "$work/absent.h5: no such file" "$work/evalbad
   "${ev[@]}" --data "$work/absent.h5" --checkpoint "$work/run"
 expect_error "eval: not HDF5" "text.h5: not an HDF5 file" "$work/evalbad" -- \
   "${ev[@]}" --data "$work/text.h5" --checkpoint "$work/run"
+# A file where --out-dir would be: refused before the test split is scored.
+touch "$work/a-file"
+expect_error "eval: --out-dir a file" "--out-dir $work/a-file/sub: cannot create the directory ($work/a-file is not a directory)" "" -- \
+  "$dptrain" eval --data "$work/good.h5" --checkpoint "$work/run" --out-dir "$work/a-file/sub"
+if "$dptrain" eval --data "$work/good.h5" --checkpoint "$work/run" --out-dir "$work/a-file" 2>&1 | grep -q '^# dptrain eval'
+then fail "eval scored the model before refusing an --out-dir that is a file"; else pass "eval: --out-dir a file refused before scoring"; fi
 # --threads as train checks it (thousands of threads took minutes before any error).
 expect_error "eval: thousands of threads" "--threads must be from 1 to 1024 (got 5000)" "$work/evalbad" -- \
   "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/run" --threads 5000
