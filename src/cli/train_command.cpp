@@ -161,6 +161,16 @@ void bind_options(TrainCommand& t) {
   bind_output_options(t);
 }
 
+// A run that starts afresh among another run's checkpoints would leave a directory where
+// --resume and eval take whichever file is newest, and its pruning would delete the others.
+void refuse_earlier_checkpoints(const TrainConfig& c) {
+  const auto newest = Checkpointer(c.checkpoint_dir, c.keep_checkpoints).newest_file();
+  if (!newest) return;
+  throw Error("--checkpoint-dir " + c.checkpoint_dir + " holds checkpoints of an earlier run (newest " +
+              std::filesystem::path(*newest).filename().string() +
+              "): continue it with --resume, or give another --checkpoint-dir");
+}
+
 // Everything a rank needs before training; any failure is agreed by all ranks.
 struct Setup {
   std::int64_t train_samples = 0;
@@ -187,7 +197,10 @@ Setup prepare(const TrainConfig& c, ProgressMode progress, Communicator& comm) {
   s.reporters->add(std::make_unique<ConsoleReporter>(std::cout));
   // Output locations fail here, together, rather than on rank 0 alone after hours of training.
   if (!c.out_dir.empty()) create_output_directory("--out-dir", c.out_dir);
-  if (!c.checkpoint_dir.empty()) create_output_directory("--checkpoint-dir", c.checkpoint_dir);
+  if (!c.checkpoint_dir.empty()) {
+    create_output_directory("--checkpoint-dir", c.checkpoint_dir);
+    if (!c.resume) refuse_earlier_checkpoints(c);
+  }
   if (!c.metrics.empty()) {
     const std::filesystem::path parent = std::filesystem::path(c.metrics).parent_path();
     if (!parent.empty()) create_output_directory("--metrics", parent.string());
@@ -326,7 +339,7 @@ int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup, T
   const RunSummary summary = trainer.run(setup.reporters.get());
   if (summary.stopped) {
     if (comm.rank() == 0) {
-      std::cout << "dptrain: stopped by signal " << stop_signal() << " before epoch "
+      std::cout << "dptrain: stopped by signal " << summary.stop_signal << " before epoch "
                 << trainer.position().epoch + 1 << " step " << trainer.position().step
                 << (trainer.last_checkpoint().empty()
                         ? std::string("; no --checkpoint-dir, so nothing was saved")

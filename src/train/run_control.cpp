@@ -12,6 +12,9 @@ namespace {
 // when step times change (a slow first steps, a fast rest, or the reverse).
 constexpr std::int64_t kMaxStepsBetweenAgreements = 1000;
 
+// Signal numbers are below this (Linux: 1..64).
+constexpr int kSignalRange = 256;
+
 double seconds_between(std::chrono::steady_clock::time_point from,
                        std::chrono::steady_clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
@@ -46,9 +49,15 @@ StepDecision RunControl::agree(std::int64_t steps_done, bool failed) {
       seconds_between(last_checkpoint_, now) >= every_.amount) {
     wanted = static_cast<int>(StepDecision::checkpoint);
   }
-  if (stop_signal() != 0) wanted = static_cast<int>(StepDecision::checkpoint_and_stop);
+  const int signal = dptrain::stop_signal();  // read once: it may arrive meanwhile
+  if (signal != 0) wanted = static_cast<int>(StepDecision::checkpoint_and_stop);
   if (failed) wanted = static_cast<int>(StepDecision::fail);
-  wanted = comm_.allreduce_max(wanted);
+  // The signal rides along below the decision, so that every rank can name it, also when it
+  // reached another rank only (scancel --signal to one task, a node's own TERM).
+  const bool stopping = wanted == static_cast<int>(StepDecision::checkpoint_and_stop);
+  const int agreed = comm_.allreduce_max(wanted * kSignalRange + (stopping ? signal : 0));
+  wanted = agreed / kSignalRange;
+  if (wanted == static_cast<int>(StepDecision::checkpoint_and_stop)) stop_signal_ = agreed % kSignalRange;
   // Each rank proposes how many steps make kSecondsBetweenAgreements on its own clock; the
   // smallest proposal holds for all, so the slowest rank sets the pace.
   const double step_seconds = seconds_between(last_agreement_time_, now) /

@@ -52,8 +52,14 @@ std::unique_ptr<BucketTransport> make_transport(const TrainConfig& config, Commu
   return make_staged_transport(comm, device, precision);
 }
 
+// "nan" rather than std::to_string's "-nan" for a NaN whose sign bit happens to be set.
+std::string loss_text(double loss) {
+  if (std::isnan(loss)) return "nan";
+  return std::isinf(loss) ? (loss > 0 ? "inf" : "-inf") : std::to_string(loss);
+}
+
 std::string divergence(double loss, int epoch, std::int64_t step, bool deferred) {
-  return "training diverged: loss is " + std::to_string(loss) + " at epoch " +
+  return "training diverged: loss is " + loss_text(loss) + " at epoch " +
          std::to_string(epoch + 1) + (deferred ? " by step " : " step ") + std::to_string(step) +
          (deferred ? " (on a GPU the loss is checked every " + std::to_string(kGpuStepsPerLossCheck) +
                          " steps)"
@@ -279,7 +285,12 @@ bool Trainer::train_epoch(int epoch, EpochMetrics& metrics, MetricsReporter* rep
     const StepDecision decision = control_->after_step(++steps_done_, !failure_.empty());
     if (decision == StepDecision::fail) fail_together(comm_, failure_);
     if (decision != StepDecision::proceed && checkpointer_) save_checkpoint();
-    if (decision == StepDecision::checkpoint_and_stop) return false;
+    if (decision == StepDecision::checkpoint_and_stop) {
+      stop_agreed_ = true;
+      // At the epoch's last step the epoch is whole: it is evaluated and reported like any
+      // other, or its record would be missing from the metrics for good.
+      if (step + 1 < steps) return false;
+    }
   }
   fail_together(comm_, failure_);  // a divergence since the last agreement
   position_ = {epoch + 1, 0};  // also after an epoch with no steps left to run
@@ -306,7 +317,7 @@ EpochMetrics Trainer::finish_epoch(int epoch, double loss_sum, double samples, d
   // The same on every rank. Catches what the training loss cannot: parameters made non-finite
   // by the epoch's last step.
   if (!std::isfinite(test.loss)) {
-    fail_together(comm_, "training diverged: test loss is " + std::to_string(test.loss) +
+    fail_together(comm_, "training diverged: test loss is " + loss_text(test.loss) +
                              " after epoch " + std::to_string(epoch + 1) + " (try a smaller --lr)");
   }
   m.test_loss = test.loss;
@@ -337,12 +348,19 @@ RunSummary Trainer::run(MetricsReporter* reporter) {
     summary.total_allreduce_seconds += m.allreduce_seconds;
     summary.final_test_accuracy = m.test_accuracy;
     summary.final_test_loss = m.test_loss;
+    if (stop_agreed_ && epoch + 1 < config_.epochs) {
+      summary.stopped = true;
+      break;
+    }
   }
+  if (summary.stopped) summary.stop_signal = control_->stop_signal();
   // The finished model is always worth a checkpoint: eval and longer runs start from it.
   if (checkpointer_ && !summary.stopped && !(last_checkpoint_position_ == position_)) save_checkpoint();
   if (summary.total_seconds > 0) summary.samples_per_second = summary.total_samples / summary.total_seconds;
   summary.peak_rss_mb = gather_peak_rss_mb(comm_);
-  if (reporter) reporter->summary(summary);
+  // A stopped run is not over: a summary would read as its result (0 epochs and 0 % before
+  // the first epoch's end) and replace the metrics an earlier run left.
+  if (reporter && !summary.stopped) reporter->summary(summary);
   return summary;
 }
 

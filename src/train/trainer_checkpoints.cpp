@@ -22,6 +22,7 @@ std::string Trainer::resume(const std::string& path) {
     throw Error(path + ": checkpoint of a different run (checkpoint vs this run: " + text + ")");
   }
   check_layouts(info, path);
+  refuse_if_past_epochs(info, path);
   restore_checkpoint(checkpoint, model_, *optimizer_);
   position_ = info.position;
   earlier_segments_ = info.earlier_segments;
@@ -41,6 +42,18 @@ std::string Trainer::resume(const std::string& path) {
   return note;
 }
 
+void Trainer::refuse_if_past_epochs(const CheckpointInfo& info, const std::string& path) const {
+  // The end of the last epoch is a finished run (nothing to train); beyond it, the model has
+  // trained more than --epochs asks for, and saving it as this run's result would be wrong.
+  const int epoch = info.position.epoch;
+  const std::int64_t step = info.steps_into_epoch();
+  if (epoch < config_.epochs || (epoch == config_.epochs && step == 0)) return;
+  const std::string where = step > 0 ? "epoch " + std::to_string(epoch + 1) + " step " + std::to_string(step)
+                                     : "the end of epoch " + std::to_string(epoch);
+  throw Error(path + ": checkpoint is at " + where + ", past --epochs " + std::to_string(config_.epochs) +
+              " (give --epochs " + std::to_string(step > 0 ? epoch + 1 : epoch) + " or more to continue it)");
+}
+
 void Trainer::check_layouts(const CheckpointInfo& info, const std::string& path) const {
   // A checkpoint passes its checksum whoever wrote it: the layouts it records must still be
   // ones this data could have had, before any is replayed (EpochPlan).
@@ -57,9 +70,19 @@ void Trainer::check_layouts(const CheckpointInfo& info, const std::string& path)
   }
 }
 
+bool Trainer::parameters_finite() const {
+  torch::NoGradGuard no_grad;
+  for (const torch::Tensor& p : parameters_) {
+    if (!torch::isfinite(p).all().item<bool>()) return false;
+  }
+  return true;
+}
+
 void Trainer::save_checkpoint() {
-  // Not the parameters of a diverged step: --resume would start from them.
-  if (comm_.rank() == 0 && failure_.empty()) {
+  // Not the parameters of a diverged step: --resume would start from them, and eval score
+  // them. Nor those the last update made non-finite: the loss read before that update was
+  // finite, and the next step's loss (or the epoch's test loss) reports the divergence.
+  if (comm_.rank() == 0 && failure_.empty() && parameters_finite()) {
     CheckpointInfo info;
     info.position = position_;
     info.ranks = comm_.size();

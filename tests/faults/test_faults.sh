@@ -266,6 +266,84 @@ truncated_data() {
   fi
 }
 
+# A stop before the first epoch's end: no summary (no "done: 0 epochs, 0.0 %"), and the
+# metrics file an earlier run left is as it was. A fresh run (no --resume) into the directory
+# of those checkpoints is refused rather than mixed with them. (An epoch here is ~2000 steps
+# of batch 1, seconds; the signal comes after the first checkpoint, at step 10.)
+stop_before_first_epoch() {
+  local dir=$work/early status
+  mkdir -p "$dir"
+  echo '{"epoch":1,"earlier":true}' > "$dir/m.jsonl" && cp "$dir/m.jsonl" "$dir/before.jsonl"
+  "$dptrain" train --data "$work/data.h5" --batch-size 1 --threads 1 --epochs 100000 --progress off \
+    --checkpoint-dir "$dir/ck" --checkpoint-every 10steps --metrics "$dir/m.jsonl" > "$dir.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 600); do ls "$dir/ck"/*.dpt >/dev/null 2>&1 && break; sleep 0.02; done
+  kill -USR1 "$pid"
+  wait "$pid"; status=$?
+  if [ "$status" -eq 75 ] && grep -q '^dptrain: stopped by signal 10 before epoch 1 step' "$dir.log" &&
+     ! grep -q '^done:' "$dir.log" && cmp -s "$dir/m.jsonl" "$dir/before.jsonl"; then
+    ok "stopped before the first epoch's end: no summary, the earlier metrics file left alone"
+  else
+    fail "stopped before the first epoch's end: status $status"; tail -3 "$dir.log"; head -c 300 "$dir/m.jsonl"
+  fi
+  expect_refused "a fresh run among an earlier run's checkpoints" \
+    "holds checkpoints of an earlier run (newest ckpt-e0000-s[0-9]*.dpt): continue it with --resume" \
+    "$dptrain" train --data "$work/data.h5" --epochs 1 --checkpoint-dir "$dir/ck"
+}
+
+# Runs "$@" (a single process), which must fail with exactly one error line matching PATTERN.
+expect_refused() {  # NAME PATTERN COMMAND...
+  local name=$1 pattern=$2 out status; shift 2
+  out=$(timeout 60 "$@" 2>&1); status=$?
+  if [ "$status" -eq 1 ] && [ "$(grep -c 'dptrain: error' <<<"$out")" -eq 1 ] &&
+     grep -q -- "^dptrain: error: .*$pattern" <<<"$out"; then
+    ok "$name: $(grep 'dptrain: error' <<<"$out")"
+  else
+    fail "$name: status $status"; tail -3 <<<"$out"
+  fi
+}
+
+# One step per epoch (a batch larger than each shard), so that a stop always falls on an
+# epoch's last step: that epoch is still evaluated and recorded. The signal goes to rank 1
+# only, and rank 0 names it. A --resume then continues after the recorded epochs with none
+# missing; one with --epochs below the checkpoint's is refused.
+stop_at_epoch_end() {
+  local dir=$work/edge status last rank1=""
+  mkdir -p "$dir"
+  "$mpiexec" -n 2 "$dptrain" train --data "$work/data.h5" --batch-size 2000 --threads 1 --epochs 100000 \
+    --progress off --checkpoint-dir "$dir/ck" --metrics "$dir/m.jsonl" > "$dir.log" 2>&1 &
+  local launcher=$!
+  for _ in $(seq 600); do [ "$(grep -c '"epoch"' "$dir/m.jsonl" 2>/dev/null)" -ge 2 ] && break; sleep 0.05; done
+  for pid in $(pgrep -f "^$dptrain train --data $work/data.h5 .*$dir/ck"); do
+    tr '\0' '\n' < "/proc/$pid/environ" | grep -qx 'OMPI_COMM_WORLD_RANK=1' && rank1=$pid
+  done
+  [ -n "$rank1" ] && kill -TERM "$rank1"
+  wait "$launcher"; status=$?
+  last=$(grep -o '"epoch":[0-9]*' "$dir/m.jsonl" | tail -n 1 | cut -d: -f2)
+  if [ -n "$rank1" ] && [ "$status" -eq 75 ] && [ -n "$last" ] &&
+     grep -q "^dptrain: stopped by signal 15 before epoch $((last + 1)) step 0" "$dir.log" &&
+     [ "$(grep -o '"epoch":[0-9]*' "$dir/m.jsonl" | cut -d: -f2 | tr '\n' ' ')" = "$(seq -s ' ' "$last") " ] &&
+     ! grep -q '"summary"' "$dir/m.jsonl"; then
+    ok "stopped at an epoch's last step by a signal to rank 1: epochs 1 to $last recorded, $(grep -o 'stopped by signal 15 before epoch [0-9]* step 0' "$dir.log")"
+  else
+    fail "stopped at an epoch's last step: status $status, rank 1 pid '$rank1', last epoch '$last'"
+    grep -E '^(dptrain|epoch)' "$dir.log" | tail -3; grep -o '"epoch":[0-9]*' "$dir/m.jsonl" | tr '\n' ' '
+    return
+  fi
+  expect_refused "--resume with --epochs below the checkpoint's" \
+    "ckpt-e0*$last-s00000000.dpt: checkpoint is at the end of epoch $last, past --epochs 1 (give --epochs $last or more" \
+    "$dptrain" train --data "$work/data.h5" --batch-size 2000 --threads 1 --epochs 1 --checkpoint-dir "$dir/ck" --resume
+  "$mpiexec" -n 2 "$dptrain" train --data "$work/data.h5" --batch-size 2000 --threads 1 --epochs $((last + 1)) \
+    --progress off --checkpoint-dir "$dir/ck" --metrics "$dir/m.jsonl" --resume > "$dir-resumed.log" 2>&1
+  status=$?
+  if [ "$status" -eq 0 ] && ! grep -q 'missing' "$dir-resumed.log" &&
+     [ "$(grep -o '"epoch":[0-9]*' "$dir/m.jsonl" | cut -d: -f2 | tr '\n' ' ')" = "$(seq -s ' ' $((last + 1))) " ]; then
+    ok "resumed after it: epochs 1 to $((last + 1)) each once"
+  else
+    fail "resumed after a stop at an epoch's last step: status $status"; tail -3 "$dir-resumed.log"
+  fi
+}
+
 # Ranks started with different options: a readable diff, and the job ends.
 mismatched_ranks() {
   timeout 60 "$mpiexec" -n 1 "$dptrain" train --data "$work/data.h5" --epochs 1 --seed 0 : \
@@ -295,7 +373,7 @@ diverging_loss() {
       --progress off > "$log" 2>&1
     status=$?
     if [ "$status" -eq 1 ] && [ "$(grep -c 'dptrain: error' "$log")" -eq 1 ] &&
-       grep -qE '^dptrain: error: (rank [01]: )?training diverged: loss is (nan|inf|-nan).* at epoch 1 step [0-9]+' "$log" &&
+       grep -qE '^dptrain: error: (rank [01]: )?training diverged: loss is (nan|inf) at epoch 1 step [0-9]+ \(try a smaller --lr\)' "$log" &&
        ! grep -q MPI_ABORT "$log" && { [ -n "$launch" ] || [ -z "$(foreign_lines "$log")" ]; } &&
        [ "$(ranks_alive)" -eq 0 ]; then
       ok "non-finite loss${launch:+ on 2 ranks}: $(grep -m1 -o 'training diverged.*' "$log")"
@@ -304,16 +382,20 @@ diverging_loss() {
     fi
   done
   # One step per epoch (the 1999 samples in one batch): its loss is finite, the parameters it
-  # leaves are not.
+  # leaves make the test loss NaN. The checkpoint due after that step holds them (huge but
+  # finite), and eval refuses to score it (the argmax of NaNs would be a 10 % "accuracy").
   "$dptrain" train --data "$work/data.h5" --epochs 3 --lr 1e30 --batch-size 1999 --threads 1 \
-    --progress off > "$work/nan-test.log" 2>&1
+    --progress off --checkpoint-dir "$work/nan-ck" --checkpoint-every 1steps > "$work/nan-test.log" 2>&1
   status=$?
-  if [ "$status" -eq 1 ] && grep -q '^dptrain: error: training diverged: test loss is .* after epoch 1 ' "$work/nan-test.log" &&
+  if [ "$status" -eq 1 ] && grep -q '^dptrain: error: training diverged: test loss is nan after epoch 1 ' "$work/nan-test.log" &&
      [ -z "$(foreign_lines "$work/nan-test.log")" ]; then
     ok "non-finite parameters after the last step: $(grep -o 'training diverged.*' "$work/nan-test.log")"
   else
     fail "non-finite parameters after the last step: status $status"; tail -5 "$work/nan-test.log"
   fi
+  expect_refused "eval of the diverged run's checkpoint" \
+    "nan-ck/ckpt-e0001-s00000000.dpt: the model's outputs are not finite (NaN or Inf)" \
+    "$dptrain" eval --data "$work/data.h5" --checkpoint "$work/nan-ck"
 }
 
 kill_one_rank
@@ -326,6 +408,8 @@ resume_on_fewer_ranks
 resume_in_turns
 metrics_across_resumes
 resume_finished_run
+stop_before_first_epoch
+stop_at_epoch_end
 damaged_checkpoint
 truncated_data
 mismatched_ranks

@@ -68,6 +68,7 @@ struct RunSummary {
   std::string device = "cpu";       // where rank 0 trained: "cpu", "cuda:0", ...
   Spread peak_rss_mb;               // peak resident memory per rank
   bool stopped = false;             // a stop signal ended the run before its last epoch
+  int stop_signal = 0;              // which one (it may have reached another rank only)
 };
 
 // Where an epoch stands after one step, in rank 0's own numbers: progress is reported every

@@ -40,6 +40,9 @@ class RunControl {
   // A checkpoint was just written: restarts the clock of time-based checkpoints.
   void checkpoint_written();
 
+  // After a checkpoint_and_stop: the signal that asked for it, on whichever rank it arrived.
+  int stop_signal() const { return stop_signal_; }
+
  private:
   StepDecision agree(std::int64_t steps_done, bool failed);
   StepDecision scheduled_by_steps(std::int64_t steps_done) const;
@@ -51,6 +54,7 @@ class RunControl {
   std::int64_t next_agreement_ = 1;  // steps done at which the ranks agree next
   std::int64_t last_agreement_ = 0;
   std::chrono::steady_clock::time_point last_agreement_time_;
+  int stop_signal_ = 0;
 };
 
 }  // namespace dptrain

@@ -27,9 +27,10 @@ class Trainer {
   Trainer(const TrainConfig& config, Communicator& comm, const Shard& train,
           std::int64_t train_samples, const Shard& test);
 
-  // Trains until config.epochs are done or a stop signal arrives (then summary.stopped);
-  // `reporter` (rank 0 only, else null) receives the metrics. With config.checkpoint_dir,
-  // writes checkpoints as config.checkpoint_every says, and on a stop.
+  // Trains until config.epochs are done or a stop signal arrives (then summary.stopped, and
+  // no summary is reported: the run is not over); `reporter` (rank 0 only, else null)
+  // receives the metrics. With config.checkpoint_dir, writes checkpoints as
+  // config.checkpoint_every says, and on a stop.
   RunSummary run(MetricsReporter* reporter);
 
   // Loads a checkpoint and continues from its position. With another number of ranks than
@@ -68,8 +69,11 @@ class Trainer {
   EpochMetrics finish_epoch(int epoch, double loss_sum, double samples, double seconds);
   PhaseReport gather_phases();
   void save_checkpoint();
+  bool parameters_finite() const;
   // Throws unless the layouts a checkpoint records fit this run's data and batch.
   void check_layouts(const CheckpointInfo& info, const std::string& path) const;
+  // Throws if a checkpoint is past the end of --epochs.
+  void refuse_if_past_epochs(const CheckpointInfo& info, const std::string& path) const;
   void hang_if_asked(std::int64_t steps_done) const;
   // Queues one step on this rank's batch: zero gradients, forward, backward weighted by
   // `weight`, averaging, an update at rate `lr`. Adds the summed loss to epoch_loss_.
@@ -106,6 +110,7 @@ class Trainer {
   std::int64_t steps_done_ = 0;   // by the job, over all its runs (CheckpointInfo::job_steps)
   std::unique_ptr<Checkpointer> checkpointer_;
   std::unique_ptr<RunControl> control_;
+  bool stop_agreed_ = false;  // the ranks agreed to stop (at an epoch's last step: after it)
   std::string last_checkpoint_;
   TrainingPosition last_checkpoint_position_{-1, -1};
   torch::Tensor epoch_loss_;  // of the epoch so far, on the device
