@@ -217,7 +217,8 @@ void MpiCommunicator::set_position(int epoch, std::int64_t step) {
 void MpiCommunicator::enable_watchdog(double timeout_seconds) {
   if (sharing_ != NodeSharing::nothing) share_progress();
   watchdog_ = std::make_unique<CollectiveWatchdog>(
-      timeout_seconds, rank_, [this](std::int64_t sequence) { return ranks_behind(sequence); },
+      timeout_seconds, rank_, local_size_ < size_,
+      [this](std::int64_t sequence) { return ranks_behind(sequence); },
       [] { MPI_Abort(MPI_COMM_WORLD, 1); });
 }
 

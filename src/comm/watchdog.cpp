@@ -20,11 +20,12 @@ std::int64_t now_ns() {
 
 }  // namespace
 
-CollectiveWatchdog::CollectiveWatchdog(double timeout_seconds, int rank,
+CollectiveWatchdog::CollectiveWatchdog(double timeout_seconds, int rank, bool other_nodes,
                                        std::function<std::string(std::int64_t)> laggards,
                                        std::function<void()> abort_job)
     : timeout_(timeout_seconds),
       rank_(rank),
+      other_nodes_(other_nodes),
       laggards_(std::move(laggards)),
       abort_job_(std::move(abort_job)),
       thread_([this] { watch(); }) {}
@@ -66,8 +67,16 @@ std::string CollectiveWatchdog::describe(const char* what, double waited,
   }
   std::snprintf(text, sizeof text, " has waited %.0f s (--collective-timeout %.0f s)", waited, timeout_);
   message += text;
-  message += missing.empty() ? "; every rank of this node has arrived (a rank on another node is late)"
-                             : "; not arrived: " + missing;
+  if (!missing.empty()) {
+    message += "; not arrived: " + missing;
+  } else if (other_nodes_) {
+    message += "; every rank of this node has arrived (a rank on another node is late, or one is "
+               "stuck inside the collective)";
+  } else {
+    // No other node to blame: a rank entered and stopped there (SIGSTOP, a debugger, a
+    // stalled transport).
+    message += "; every rank has arrived, yet it has not completed (a rank is stuck inside it)";
+  }
   return message + "; aborting the job";
 }
 
@@ -81,7 +90,7 @@ void CollectiveWatchdog::watch() {
     const double waited = (now_ns() - entered_ns_.load()) * 1e-9;
     if (waited < timeout_) continue;
     const std::string missing = laggards_(sequence_.load());
-    if (missing.empty() && waited < timeout_ + kHeadStartForTheLateRanksNode) continue;
+    if (missing.empty() && other_nodes_ && waited < timeout_ + kHeadStartForTheLateRanksNode) continue;
     print_error_line(describe(what, waited, missing));  // other ranks' may report at once
     abort_job_();
   }

@@ -5,7 +5,8 @@
 // reached it yet (their numbers are behind, read from node-shared memory), then aborts the
 // whole job. A rank stuck outside any collective is exactly the rank the others name. Where
 // every rank of the node has arrived, the late rank is on another node: the watchdog waits a
-// few seconds more, so that the late rank's node, which can name it, reports first.
+// few seconds more, so that the late rank's node, which can name it, reports first. In a job
+// on one node, that means a rank is stuck inside the collective, and it says so at once.
 #pragma once
 
 #include <atomic>
@@ -20,9 +21,10 @@ namespace dptrain {
 
 class CollectiveWatchdog {
  public:
-  // `laggards(sequence)` names the ranks that have not yet entered collective `sequence`;
-  // `abort_job()` ends the job (MPI_Abort) and does not return.
-  CollectiveWatchdog(double timeout_seconds, int rank,
+  // `other_nodes`: the job has ranks on other nodes. `laggards(sequence)` names the ranks of
+  // this node that have not yet entered collective `sequence`; `abort_job()` ends the job
+  // (MPI_Abort) and does not return.
+  CollectiveWatchdog(double timeout_seconds, int rank, bool other_nodes,
                      std::function<std::string(std::int64_t)> laggards,
                      std::function<void()> abort_job);
   ~CollectiveWatchdog();
@@ -40,6 +42,7 @@ class CollectiveWatchdog {
 
   const double timeout_;
   const int rank_;
+  const bool other_nodes_;
   std::function<std::string(std::int64_t)> laggards_;
   std::function<void()> abort_job_;
   std::atomic<const char*> what_{nullptr};   // null when not in a collective
