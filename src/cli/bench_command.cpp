@@ -59,11 +59,14 @@ void write_json(const std::vector<AllreduceSample>& samples, const MpiCommunicat
 constexpr std::size_t kMaxMessageBytes = std::size_t{1} << 30;
 
 void validate(const AllreduceBenchOptions& o) {
-  if (o.max_bytes < 4 || o.max_bytes > kMaxMessageBytes) {
-    throw Error("--max-bytes must be from 4 to 1G (got " + std::to_string(o.max_bytes) + ")");
+  // Messages are whole floats: a size between two would be measured as the one below it.
+  if (o.max_bytes < 4 || o.max_bytes > kMaxMessageBytes || o.max_bytes % 4 != 0) {
+    throw Error("--max-bytes must be from 4 to 1G and a multiple of 4, as messages are whole floats (got " +
+                std::to_string(o.max_bytes) + ")");
   }
-  if (o.min_bytes < 1 || o.min_bytes > o.max_bytes) {
-    throw Error("--min-bytes must be from 1 to --max-bytes (got " + std::to_string(o.min_bytes) + ")");
+  if (o.min_bytes < 4 || o.min_bytes > o.max_bytes || o.min_bytes % 4 != 0) {
+    throw Error("--min-bytes must be from 4 to --max-bytes and a multiple of 4, as messages are whole floats (got " +
+                std::to_string(o.min_bytes) + ")");
   }
   if (!(o.seconds_per_size > 0 && o.seconds_per_size <= 60)) {
     std::ostringstream got;

@@ -155,6 +155,9 @@ expect_error "eval started as 2 processes" "dptrain eval runs as one process" ""
   "${mpi2[@]}" "$dptrain" eval --data "$work/good.h5" --checkpoint "$work/none"
 expect_error "bench: a 100 GB message" "--max-bytes must be from 4 to 1G" "" -- \
   "$dptrain" bench allreduce --max-bytes 100G
+# 5 bytes was measured as 4 (and 16 never, in 5..16).
+expect_error "bench: a size that is not whole floats" "--min-bytes must be from 4 to --max-bytes and a multiple of 4.*(got 5)" "" -- \
+  "$dptrain" bench allreduce --min-bytes 5 --max-bytes 16
 expect_error "bench: no time per size" "--seconds-per-size must be more than 0" "" -- \
   "$dptrain" bench allreduce --seconds-per-size 0
 expect_error "bench: unwritable table" "$work/good.h5/t.json: cannot open --json file" "" -- \
