@@ -44,6 +44,12 @@ no_arguments_but_help() {  # SCRIPT [ARGS...]
   esac
 }
 
+# For scripts that pass their arguments on: --help prints the usage before anything is
+# installed or built.
+help_before_work() {  # SCRIPT [ARGS...]
+  case "${2:-}" in -h | --help) print_usage "$1"; exit 0 ;; esac
+}
+
 # Refuses NAME's VALUE unless every word of it is a whole number from 1 up.
 # The targets a benchmark checks its ratios against (EXPECT_*), checked before it runs: a
 # mistyped one would otherwise fail only after the whole benchmark.

@@ -12,6 +12,7 @@
 # gives the CPU series (from a build without CUDA); a small BUDGET_S skips and names steps; a
 # call cut short mid-benchmark leaves a whole results.tgz with the runs that finished, and
 # nothing in TMPDIR.
+# Every script's --help is its whole usage, printed before anything is installed or built.
 # Never a Python traceback.
 # Usage: test_gpu_scripts.sh SOURCE_DIR
 set -u
@@ -260,6 +261,24 @@ expect_error "bench-vs-pytorch: a target that is not a number" "EXPECT_EFFICIENC
   env EXPECT_EFFICIENCY=abc timeout 20 bash "$source_dir/scripts/bench-vs-pytorch.sh"
 expect_error "bench-gpu: a target that is not a number" "EXPECT_ACCURACY_GAP='1%' is not a number" "" -- \
   env EXPECT_ACCURACY_GAP=1% timeout 20 bash "$source_dir/scripts/bench-gpu.sh"
+
+# --help of every script: its usage, whole (no unexpanded $0), before anything is installed,
+# configured or built (stand-ins for those tools record any call).
+mkdir -p "$work/no-work"
+for tool in cmake ninja ctest apt-get mpirun; do
+  printf '#!/bin/sh\necho "%s $*" >> "%s/no-work/calls"\n' "$tool" "$work" > "$work/no-work/$tool"
+  chmod +x "$work/no-work/$tool"
+done
+for script in quickstart.sh test.sh bench-vs-pytorch.sh bench-gpu.sh gpu-check.sh gpu-carry.sh; do
+  out=$(PATH="$work/no-work:$PATH" timeout 20 bash "$source_dir/scripts/$script" --help 2>&1); status=$?
+  if [ "$status" -eq 0 ] && [ "$(wc -l <<<"$out")" -ge 2 ] && ! grep -q '\$0\|\$(' <<<"$out" &&
+     [ ! -e "$work/no-work/calls" ]; then
+    pass "$script --help: $(head -n 1 <<<"$out" | cut -c1-60)..."
+  else
+    fail "$script --help: status $status"; head -3 <<<"$out"; cat "$work/no-work/calls" 2>/dev/null
+    rm -f "$work/no-work/calls"
+  fi
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
