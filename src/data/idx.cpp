@@ -23,23 +23,43 @@ std::uint32_t big_endian_u32(const std::uint8_t* p) {
          (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
 }
 
-// gzread reads plain files unchanged, so one path serves both forms.
-std::vector<std::uint8_t> read_maybe_gzipped(const std::string& path) {
+std::size_t header_bytes(int dims) { return 4 + 4 * static_cast<std::size_t>(dims); }
+
+// What is worth reading of a file whose first `header` bytes are in: the whole file its
+// header describes, and one byte more to show that there is more; only the header when it is
+// not one parse_idx accepts (it says what is wrong with it).
+std::uint64_t worth_reading(const std::vector<std::uint8_t>& bytes, int dims) {
+  const std::size_t header = header_bytes(dims);
+  if (bytes[0] != 0 || bytes[1] != 0 || bytes[2] != kUnsignedByteType || bytes[3] != dims) return header;
+  std::uint64_t payload = 1;
+  for (int d = 0; d < dims; ++d) {
+    payload *= big_endian_u32(&bytes[4 + 4 * d]);
+    if (payload > kMaxPayloadBytes) return header;
+  }
+  return header + payload + 1;
+}
+
+// gzread reads plain files unchanged, so one path serves both forms. Reading stops where the
+// header says the data ends: a small .gz that inflates to gigabytes costs no more memory than
+// the data it claims.
+std::vector<std::uint8_t> read_maybe_gzipped(const std::string& path, int dims) {
   if (!std::filesystem::is_regular_file(path)) throw Error(path + ": no such file");
   std::unique_ptr<gzFile_s, decltype(&gzclose)> file(gzopen(path.c_str(), "rb"), &gzclose);
   if (!file) throw Error(path + ": cannot open for reading");
   std::vector<std::uint8_t> bytes;
+  std::uint64_t limit = 0;  // 0 until the header is in
   std::uint8_t chunk[1 << 16];
-  for (;;) {
-    int n = gzread(file.get(), chunk, sizeof chunk);
+  while (limit == 0 || bytes.size() < limit) {
+    const int n = gzread(file.get(), chunk, sizeof chunk);
     if (n < 0) {
       int code = 0;
       throw Error(path + ": corrupt or truncated gzip data (" + gzerror(file.get(), &code) + ")");
     }
     if (n == 0) break;
     bytes.insert(bytes.end(), chunk, chunk + n);
-    if (bytes.size() > kMaxPayloadBytes) throw Error(path + ": larger than any IDX file dptrain reads");
+    if (limit == 0 && bytes.size() >= header_bytes(dims)) limit = worth_reading(bytes, dims);
   }
+  if (limit != 0 && bytes.size() > limit) bytes.resize(limit);
   return bytes;
 }
 
@@ -57,7 +77,7 @@ IdxArray parse_idx(const std::vector<std::uint8_t>& bytes, int expected_dims,
     throw Error(name + ": wrong IDX magic number 0x" + found + " (expected 0x" + wanted +
                 ", unsigned bytes in " + std::to_string(expected_dims) + " dimensions)");
   }
-  const std::size_t header = 4 + 4 * static_cast<std::size_t>(expected_dims);
+  const std::size_t header = header_bytes(expected_dims);
   if (bytes.size() < header) throw Error(name + ": truncated IDX file (incomplete header)");
   IdxArray array;
   std::uint64_t payload = 1;
@@ -71,16 +91,16 @@ IdxArray parse_idx(const std::vector<std::uint8_t>& bytes, int expected_dims,
     throw Error(name + ": truncated IDX file (header promises " + std::to_string(payload) +
                 " bytes of data, file has " + std::to_string(present) + ")");
   }
-  if (present > payload) {
-    throw Error(name + ": IDX file has " + std::to_string(present - payload) +
-                " bytes after the data its header describes");
+  if (present > payload) {  // (how many is not known: reading stops one byte past the data)
+    throw Error(name + ": IDX file goes on after the data its header describes (" +
+                std::to_string(payload) + " bytes)");
   }
   array.values.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
   return array;
 }
 
 IdxArray read_idx(const std::string& path, int expected_dims) {
-  return parse_idx(read_maybe_gzipped(path), expected_dims, path);
+  return parse_idx(read_maybe_gzipped(path, expected_dims), expected_dims, path);
 }
 
 std::string find_idx_file(const std::string& dir, const std::string& stem) {

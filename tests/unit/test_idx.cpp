@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <vector>
+
 #include "../support/error_of.h"
 
 #include "../support/idx_files.h"
@@ -44,6 +48,26 @@ TEST(Idx, RejectsImplausibleDimensions) {
   EXPECT_NE(error_of([&] { parse_idx(idx_bytes({0xffffffff, 0xffff, 0xffff}, {}), 3, "big"); })
                 .find("implausibly large"),
             std::string::npos);
+}
+
+// A small .gz that inflates to more than any IDX file (2 GiB of zeros after a 4-byte label
+// file): refused for what it is, data after what the header describes, once the data ends.
+// (Inflated whole, it was refused only at 2 GiB, for being too large, after taking that much
+// memory.)
+TEST(Idx, AGzipBombIsReadOnlyAsFarAsItsHeaderSays) {
+  const std::string dir = testing::scratch_dir("idx-bomb"), path = dir + "/labels.gz";
+  // Gzip members may follow each other: one of 64 MiB of zeros, compressed once, repeated.
+  testing::write_bytes(path, idx_bytes({4}, {1, 2, 3, 4}), true);
+  testing::write_bytes(dir + "/zeros.gz", std::vector<std::uint8_t>(std::size_t{64} << 20, 0), true);
+  std::ifstream in(dir + "/zeros.gz", std::ios::binary);
+  const std::string member((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  for (int i = 0; i < 33; ++i) out << member;
+  out.close();
+  const std::string error = error_of([&] { read_idx(path, 1); });
+  EXPECT_NE(error.find("labels.gz: IDX file goes on after the data its header describes (4 bytes)"),
+            std::string::npos)
+      << error;
 }
 
 TEST(Idx, ReadsGzipAndPlainFilesAlike) {
