@@ -145,6 +145,8 @@ expect_error "eval: missing data" "$work/absent.h5: no such file" "$work/evalbad
   "${ev[@]}" --data "$work/absent.h5" --checkpoint "$work/run"
 expect_error "eval: not HDF5" "text.h5: not an HDF5 file" "$work/evalbad" -- \
   "${ev[@]}" --data "$work/text.h5" --checkpoint "$work/run"
+expect_error "eval: --model ''" "--model: an empty model name" "$work/evalbad" -- \
+  "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/run" --model ''
 # A file where --out-dir would be: refused before the test split is scored.
 touch "$work/a-file"
 expect_error "eval: --out-dir a file" "--out-dir $work/a-file/sub: cannot create the directory ($work/a-file is not a directory)" "" -- \
