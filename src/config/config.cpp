@@ -1,6 +1,7 @@
 #include "dptrain/config/config.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -12,11 +13,22 @@ namespace dptrain {
 namespace {
 
 template <class T>
+std::string shown(const T& value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+// As typed: a stream's 6 digits would show --bucket-mb 4096.0000001 as "4096", in range.
+std::string shown(double value) {
+  char text[32];
+  return std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
+}
+
+template <class T>
 void require(bool ok, const char* option, const char* expectation, const T& value) {
   if (ok) return;
-  std::ostringstream text;
-  text << option << " must be " << expectation << " (got " << value << ")";
-  throw Error(text.str());
+  throw Error(std::string(option) + " must be " + expectation + " (got " + shown(value) + ")");
 }
 
 void require_one_of(const std::string& value, const char* option,
@@ -82,8 +94,9 @@ void validate(const TrainConfig& c) {
   require(c.epochs >= 1 && c.epochs <= kMaxEpochs, "--epochs", "from 1 to 1000000", c.epochs);
   require(c.batch_size >= 1, "--batch-size", "at least 1", c.batch_size);
   // NaN fails every comparison, so each range below also refuses it.
-  // The step is taken in float32: a larger lr would become infinity there.
-  require(c.lr > 0.0 && c.lr <= kMaxLearningRate, "--lr", "positive and at most 3.4e38", c.lr);
+  // The step is taken in float32: a larger lr would become infinity there, a smaller one 0.
+  require(c.lr >= kMinLearningRate && c.lr <= kMaxLearningRate, "--lr",
+          "from 1.2e-38 to 3.4e38 (float32's range)", c.lr);
   require(c.warmup_epochs >= 0.0 && c.warmup_epochs <= kMaxEpochs, "--warmup-epochs",
           "from 0 to 1000000", c.warmup_epochs);
   validate_threads(c.threads);

@@ -128,8 +128,8 @@ bad_number() {  # NAME PATTERN OPTION...
   expect_error "$name" "$pattern" "$metrics" -- \
     "$dptrain" train --data "$work/good.h5" --metrics "$metrics" "$@"
 }
-bad_number "infinite lr" "--lr must be positive and at most 3.4e38 (got inf)" --lr inf
-bad_number "lr past float32" "--lr must be positive and at most 3.4e38 (got 1e+39)" --lr 1e39
+bad_number "infinite lr" "--lr must be from 1.2e-38 to 3.4e38 (float32's range) (got inf)" --lr inf
+bad_number "lr past float32" "--lr must be from 1.2e-38 to 3.4e38 (float32's range) (got 1e+39)" --lr 1e39
 expect_error "lr past float32 once scaled" "--lr 3e+38 x 2 ranks (--lr-scaling linear) is past 3.4e38" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --metrics "$metrics" --lr 3e38 --lr-scaling linear
 bad_number "thousands of threads" "--threads must be from 1 to 1024 (got 100000)" --threads 100000

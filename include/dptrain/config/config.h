@@ -41,6 +41,7 @@ struct TrainConfig {
 constexpr int kMaxEpochs = 1000000;
 constexpr int kMaxThreads = 1024;
 constexpr double kMaxLearningRate = 3.4e38;  // below the largest float32
+constexpr double kMinLearningRate = 1.2e-38;  // above the smallest normal float32
 constexpr double kMinBucketMb = 0.001;
 constexpr double kMaxBucketMb = 4096;
 
