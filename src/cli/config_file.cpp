@@ -1,6 +1,8 @@
 #include "config_file.h"
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "dptrain/error.h"
 
@@ -41,8 +43,14 @@ void apply_config_file(CLI::App& cmd, const std::string& path) {
     }
     if (option->count() > 0) continue;  // the command line wins
     check_quotes_closed(path, item);
+    std::vector<std::string> inputs = item.inputs;
+    // A flag's negated name means its opposite, as on the command line: `no-shuffle = true`
+    // is shuffle off (added as given, it turned shuffling on).
+    if (option->get_expected_min() == 0 && inputs.size() == 1) {
+      inputs = {option->get_flag_value(item.name, inputs.front())};
+    }
     try {
-      option->add_result(item.inputs);
+      option->add_result(inputs);
       option->run_callback();
     } catch (const CLI::Error& e) {
       throw Error(path + ": " + item.fullname() + ": " + e.what());
