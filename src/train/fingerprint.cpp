@@ -1,6 +1,7 @@
 #include "dptrain/train/fingerprint.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -19,9 +20,13 @@ std::map<std::string, std::string> parse_lines(const std::string& text) {
   return values;
 }
 
-// The shortest text that reads back as the same double: a stream's 6 digits would make
-// --lr 0.0010000004 and 0.001 the same run (and resume one as the other).
+// Text that reads back as the same double. A stream's 6 digits alone would make --lr
+// 0.0010000004 and 0.001 the same run (and resume one as the other); they are kept where they
+// are exact, as checkpoints have always recorded them (0.0001, not 1e-04), so that those resume.
 std::string exact(double value) {
+  std::ostringstream six;
+  six << value;
+  if (std::strtod(six.str().c_str(), nullptr) == value) return six.str();
   char text[32];
   const auto result = std::to_chars(text, text + sizeof text, value);
   return std::string(text, result.ptr);

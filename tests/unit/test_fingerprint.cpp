@@ -44,6 +44,9 @@ TEST(Fingerprint, LearningRatesDifferInTheirLastDigit) {
   ASSERT_EQ(differences.size(), 2u);
   EXPECT_EQ(differences[0], "lr: 0.001 vs 0.0010000004");
   EXPECT_EQ(differences[1].rfind("warmup-epochs: ", 0), 0u) << differences[1];
+  // Values that 6 digits hold exactly keep the text earlier checkpoints recorded.
+  a.lr = 0.0001;
+  EXPECT_NE(training_fingerprint(a, model, 100).find("\nlr=0.0001\n"), std::string::npos);
 }
 
 }  // namespace
