@@ -25,31 +25,18 @@ struct EvalOptions {
   std::string out_dir;
 };
 
-// A file in the way of --out-dir fails now rather than after the whole test split is scored;
-// the directory itself is made only when there is a result to put in it.
-void check_out_dir_possible(const std::string& out_dir) {
-  if (out_dir.empty()) return;
-  std::filesystem::path existing = std::filesystem::absolute(out_dir);
-  std::error_code ignored;
-  while (!std::filesystem::exists(existing, ignored) && existing.has_relative_path()) {
-    existing = existing.parent_path();
-  }
-  if (!std::filesystem::is_directory(existing, ignored)) {
-    throw Error("--out-dir " + out_dir + ": cannot create the directory (" + existing.string() +
-                " is not a directory)");
-  }
-}
-
-// Everything is computed before anything is written, so bad input leaves no output behind.
+// Everything is computed before any file is written, so bad input leaves no output behind.
 int run_eval(const EvalOptions& options) {
   const CheckpointOptions& c = options.checkpoint;
-  check_out_dir_possible(options.out_dir);
   check_threads(*c.threads_option, c.threads);
   set_thread_count(c.threads);
   const std::string model_file = checkpoint_file(c.checkpoint);
   const std::string model_name = checkpoint_model(c, model_file);
   const Shard test = read_shard(c.data, "test", {0, split_length(c.data, "test")});
   torch::nn::Sequential model = load_model(model_name, model_file);
+  // Made once the inputs are known to be good, and before the scoring: a directory that cannot
+  // be made (a read-only $HOME on a compute node) fails before the whole split is scored.
+  if (!options.out_dir.empty()) create_output_directory("--out-dir", options.out_dir);
   const auto& names = fashion_mnist_classes();
   const ConfusionMatrix matrix = confusion_matrix(test.labels, predict(model, test, model_file),
                                                   {names.begin(), names.end()});
@@ -57,7 +44,6 @@ int run_eval(const EvalOptions& options) {
             << c.data << " /test (" << test.count << " samples)\n"
             << confusion_text(matrix) << std::flush;
   if (options.out_dir.empty()) return 0;
-  create_output_directory("--out-dir", options.out_dir);
   const std::filesystem::path dir(options.out_dir);
   const std::string json = (dir / "confusion.json").string();
   write_text_atomically(

@@ -43,7 +43,10 @@ int run_show(const ShowOptions& options) {
   set_thread_count(c.threads);
   const std::string model_file = checkpoint_file(c.checkpoint);
   const std::string model_name = checkpoint_model(c, model_file);
-  check_outputs_apart({{"--data", c.data}, {"--checkpoint", model_file}}, {{"--output", options.output}});
+  // The config.toml beside model.pt is read for the model's name (checkpoint_model).
+  const std::string run_config = (std::filesystem::path(model_file).parent_path() / "config.toml").string();
+  check_outputs_apart({{"--data", c.data}, {"--checkpoint", model_file}, {"--checkpoint's config.toml", run_config}},
+                      {{"--output", options.output}});
   const ShardRange range = requested_range(options, split_length(c.data, "test"));
   const Shard images = read_shard(c.data, "test", range);
   torch::nn::Sequential model = load_model(model_name, model_file);

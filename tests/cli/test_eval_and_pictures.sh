@@ -147,12 +147,14 @@ expect_error "eval: not HDF5" "text.h5: not an HDF5 file" "$work/evalbad" -- \
   "${ev[@]}" --data "$work/text.h5" --checkpoint "$work/run"
 expect_error "eval: --model ''" "--model: an empty model name" "$work/evalbad" -- \
   "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/run" --model ''
-# A file where --out-dir would be: refused before the test split is scored.
+# An --out-dir that cannot be made (a file in the way, /proc): refused before the test split is scored.
 touch "$work/a-file"
-expect_error "eval: --out-dir a file" "--out-dir $work/a-file/sub: cannot create the directory ($work/a-file is not a directory)" "" -- \
+expect_error "eval: --out-dir under a file" "--out-dir $work/a-file/sub: cannot create the directory" "" -- \
   "$dptrain" eval --data "$work/good.h5" --checkpoint "$work/run" --out-dir "$work/a-file/sub"
-if "$dptrain" eval --data "$work/good.h5" --checkpoint "$work/run" --out-dir "$work/a-file" 2>&1 | grep -q '^# dptrain eval'
-then fail "eval scored the model before refusing an --out-dir that is a file"; else pass "eval: --out-dir a file refused before scoring"; fi
+for place in "$work/a-file" /proc/dptrain-eval; do
+  if "$dptrain" eval --data "$work/good.h5" --checkpoint "$work/run" --out-dir "$place" 2>&1 | grep -q '^# dptrain eval'
+  then fail "eval scored the model before refusing --out-dir $place"; else pass "eval: --out-dir $place refused before scoring"; fi
+done
 # --threads as train checks it (thousands of threads took minutes before any error).
 expect_error "eval: thousands of threads" "--threads must be from 1 to 1024 (got 5000)" "$work/evalbad" -- \
   "${ev[@]}" --data "$work/good.h5" --checkpoint "$work/run" --threads 5000
@@ -178,6 +180,10 @@ expect_error "eval onto a disk that fills" "fulleval/confusion.png: cannot write
   bash -c 'trap "" XFSZ; ulimit -f 8; exec "$@"' limit "${ev[@]/evalbad/fulleval}" --data "$work/good.h5" --checkpoint "$work/run"
 expect_error "show to an empty file name" "--output: an empty file name" "" -- \
   "$dptrain" show --data "$work/good.h5" --checkpoint "$work/run" --output ""
+cp "$work/run/config.toml" "$work/config-before.toml"
+expect_error "show onto the run's config.toml" "config.toml: given as both --checkpoint's config.toml and --output" "" -- \
+  "$dptrain" show --data "$work/good.h5" --checkpoint "$work/run" --output "$work/run/config.toml"
+cmp -s "$work/run/config.toml" "$work/config-before.toml" || fail "show replaced the run's config.toml"
 cp "$work/good.h5" "$work/precious.h5"
 expect_error "show onto the --data file" "precious.h5: given as both --data and --output" "" -- \
   "$dptrain" show --data "$work/precious.h5" --checkpoint "$work/run" --output "$work/precious.h5"
