@@ -10,11 +10,24 @@ namespace dptrain {
 
 using CommandRunner = std::function<int(int argc, char** argv)>;
 
-// For an option naming a file to write: an empty name (`--output ''`) is refused by the
+// For an option naming a file to write: a name ending in '/' names a directory (`--metrics
+// runs/`), which would be created and then refused as not a file. Refused by the option's name.
+inline CLI::Validator not_a_directory_name() {
+  return CLI::Validator(
+      [](std::string& value) {
+        return !value.empty() && value.back() == '/' ? "'" + value + "' ends in '/': a file name expected"
+                                                     : std::string();
+      },
+      "");
+}
+
+// The same for an output that must be named: an empty name (`--output ''`) is refused by the
 // option's name, not later by an error about a file called "".
 inline CLI::Validator file_name_given() {
   return CLI::Validator(
-      [](std::string& value) { return value.empty() ? std::string("an empty file name") : std::string(); },
+      [](std::string& value) {
+        return value.empty() ? std::string("an empty file name") : not_a_directory_name()(value);
+      },
       "");
 }
 

@@ -1,8 +1,11 @@
 // `dptrain convert`: Fashion-MNIST IDX files → the HDF5 file that training reads.
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "commands.h"
+#include "output_paths.h"
 #include "dptrain/data/fashion_mnist.h"
 #include "dptrain/data/hdf5_dataset.h"
 
@@ -16,6 +19,10 @@ struct ConvertOptions {
 };
 
 int run_convert(const ConvertOptions& options) {
+  // --force must not let the output replace one of the IDX files it is made from.
+  std::vector<NamedFile> inputs;
+  for (const std::string& file : fashion_mnist_idx_files(options.input)) inputs.push_back({"--input", file});
+  check_outputs_apart(inputs, {{"--output", options.output}});
   const FashionMnist data = read_fashion_mnist_idx(options.input);
   write_dataset(data, options.output, options.force);
   std::cout << "wrote " << options.output << ": " << data.train.count << " training and "

@@ -150,7 +150,8 @@ void bind_output_options(TrainCommand& t) {
                  "10%, for batch logs), off; auto: bar on a terminal, else lines")
       ->check(CLI::IsMember({"auto", "bar", "lines", "off"}))
       ->capture_default_str();
-  cmd.add_option("--metrics", c.metrics, "Write one JSON object per epoch to this file");
+  cmd.add_option("--metrics", c.metrics, "Write one JSON object per epoch to this file")
+      ->check(not_a_directory_name());
   cmd.add_option("--out-dir", c.out_dir, "Directory for the final model and effective config");
 }
 

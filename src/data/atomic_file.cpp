@@ -81,8 +81,24 @@ void fsync_path(const std::string& path, int flags) {
 
 }  // namespace
 
+// Gives the complete temporary file the name `target` only if no file has it: a hard link
+// fails on an existing name, where a rename would replace it. Where the filesystem has no hard
+// links, a rename after a last look (not atomic, but the best such a filesystem allows).
+void move_unless_taken(const fs::path& temporary, const fs::path& target) {
+  if (::link(temporary.c_str(), target.c_str()) == 0) return;
+  const int error = errno;
+  if (error == EEXIST || fs::exists(target)) {
+    throw Error(target.string() + ": already exists (another process created it while this one wrote)");
+  }
+  if (error != EPERM && error != ENOTSUP && error != EXDEV) {
+    throw Error(target.string() + ": cannot write (" + std::strerror(error) + ")");
+  }
+  fs::rename(temporary, target);
+}
+
 void replace_atomically(const std::string& path,
-                        const std::function<void(const std::string& temporary)>& write) {
+                        const std::function<void(const std::string& temporary)>& write,
+                        IfExists if_exists) {
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   if (!fs::is_directory(dir)) throw Error(path + ": directory " + dir.string() + " does not exist");
@@ -93,7 +109,11 @@ void replace_atomically(const std::string& path,
   TemporaryFile removed_unless_renamed(temporary);
   try {
     write(temporary);
-    fs::rename(temporary, target);
+    if (if_exists == IfExists::refuse) {
+      move_unless_taken(temporary, target);  // the temporary file goes with removed_unless_renamed
+    } else {
+      fs::rename(temporary, target);
+    }
   } catch (const fs::filesystem_error& e) {
     throw Error(path + ": cannot write (" + e.code().message() + ")");
   }
@@ -108,7 +128,8 @@ void write_text_atomically(const std::string& path, const std::string& text) {
   });
 }
 
-void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes) {
+void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes,
+                           IfExists if_exists) {
   replace_atomically(path, [&](const std::string& temporary) {
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
@@ -121,7 +142,7 @@ void write_file_atomically(const std::string& path, const std::vector<std::uint8
     }
     // On disk before the rename makes it visible: a crash cannot leave a named, empty file.
     fsync_path(temporary, O_RDONLY);
-  });
+  }, if_exists);
   const std::filesystem::path target(path);
   fsync_path(target.has_parent_path() ? target.parent_path().string() : ".", O_RDONLY | O_DIRECTORY);
 }

@@ -46,15 +46,17 @@ Split read_idx_split(const std::string& name, const std::string& images_path,
   return split;
 }
 
+std::array<std::string, 4> fashion_mnist_idx_files(const std::string& dir) {
+  // Looked up in a fixed order, so a missing file is reported predictably.
+  return {find_idx_file(dir, "train-images-idx3-ubyte"), find_idx_file(dir, "train-labels-idx1-ubyte"),
+          find_idx_file(dir, "t10k-images-idx3-ubyte"), find_idx_file(dir, "t10k-labels-idx1-ubyte")};
+}
+
 FashionMnist read_fashion_mnist_idx(const std::string& dir) {
-  // Look the files up in a fixed order, so a missing file is reported predictably.
-  const std::string train_images = find_idx_file(dir, "train-images-idx3-ubyte");
-  const std::string train_labels = find_idx_file(dir, "train-labels-idx1-ubyte");
-  const std::string test_images = find_idx_file(dir, "t10k-images-idx3-ubyte");
-  const std::string test_labels = find_idx_file(dir, "t10k-labels-idx1-ubyte");
+  const auto files = fashion_mnist_idx_files(dir);
   FashionMnist data;
-  data.train = read_idx_split("train", train_images, train_labels);
-  data.test = read_idx_split("test", test_images, test_labels);
+  data.train = read_idx_split("train", files[0], files[1]);
+  data.test = read_idx_split("test", files[2], files[3]);
   return data;
 }
 

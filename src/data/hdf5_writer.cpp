@@ -100,7 +100,8 @@ void write_dataset(const FashionMnist& data, const std::string& path, bool force
   if (std::filesystem::exists(path) && !force) {
     throw Error(path + ": already exists (use --force to replace it)");
   }
-  write_file_atomically(path, file_image(data, path));
+  // Also refused when a second `convert` to the same name finishes first.
+  write_file_atomically(path, file_image(data, path), force ? IfExists::replace : IfExists::refuse);
 }
 
 }  // namespace dptrain

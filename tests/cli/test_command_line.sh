@@ -44,6 +44,20 @@ cmp -s "$work/good.h5" "$work/before.h5" || fail "existing output was modified"
 expect_ok "convert --force" "$dptrain" convert --input "$work/good" --output "$work/good.h5" --force
 expect_error "convert to an empty file name" "--output: an empty file name" "" -- \
   "$dptrain" convert --input "$work/good" --output ""
+# --force never lets the output replace one of its own IDX files (also through a link).
+cp -r "$work/good" "$work/own" && cp "$work/own/train-labels-idx1-ubyte.gz" "$work/labels-before.gz"
+ln -s "$work/own/train-labels-idx1-ubyte.gz" "$work/labels-link"
+for target in "$work/own/train-labels-idx1-ubyte.gz" "$work/labels-link"; do
+  expect_error "convert --force onto its input ($(basename "$target"))" \
+    "given as both --input and --output" "" -- "$dptrain" convert --input "$work/own" --output "$target" --force
+done
+cmp -s "$work/own/train-labels-idx1-ubyte.gz" "$work/labels-before.gz" && pass "the IDX file is intact" ||
+  fail "convert --force replaced its own input"
+# A file name ending in '/' is refused by the option, and no directory is made for it.
+expect_error "convert --output ending in /" "--output: '$work/newdir/' ends in '/': a file name expected" "$work/newdir" -- \
+  "$dptrain" convert --input "$work/good" --output "$work/newdir/"
+expect_error "train --metrics ending in /" "--metrics: '$work/newdir/' ends in '/': a file name expected" "$work/newdir" -- \
+  "$dptrain" train --data "$work/good.h5" --metrics "$work/newdir/"
 expect_error "convert into /proc" "/proc/x.h5: cannot create a file in /proc" "" -- \
   "$dptrain" convert --input "$work/good" --output /proc/x.h5
 # A full disk (a file size limit of 4 KiB stands in for it): one error line naming the output,
@@ -216,6 +230,15 @@ grep -q 'batch-size=4' "$work/run/config.toml" || fail "effective config lacks b
 grep -q '^overlap=true' "$work/run/config.toml" || fail "effective config does not record overlap=true"
 expect_ok "the config.toml of --out-dir reads back as --config" "$dptrain" train --config "$work/run/config.toml" \
   --epochs 1 --progress off --out-dir "$work/rerun" --metrics "$work/rerun.jsonl"
+# A flag's negated name in TOML means what it means on the command line.
+for value in true false; do
+  printf 'data = "%s"\nepochs = 1\nno-shuffle = %s\nno-overlap = %s\n' "$work/good.h5" "$value" "$value" > "$work/negated.toml"
+  printed=$("$dptrain" train --config "$work/negated.toml" --progress off 2>&1)
+  want=$([ "$value" = true ] && echo false || echo true)
+  if grep -qx "shuffle=$want" <<<"$printed" && grep -qx "overlap=$want" <<<"$printed"
+  then pass "no-shuffle = $value and no-overlap = $value in TOML: shuffle=$want, overlap=$want"
+  else fail "no-shuffle/no-overlap = $value in TOML"; grep -E '^(shuffle|overlap)=' <<<"$printed"; fi
+done
 # A string never closed in the TOML file would otherwise become part of a file name.
 printf 'data = "%s"\nmetrics = "%s/quoted.jsonl\n' "$work/good.h5" "$work" > "$work/unclosed.toml"
 expect_error "unclosed string in TOML" "unclosed.toml: metrics: the string \"$work/quoted.jsonl has no closing quote" \

@@ -70,6 +70,27 @@ TEST(AtomicFile, FailedWriteKeepsTheOldFileAndNoTemporary) {
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
 }
 
+// An output that must not replace a file (convert without --force): another process that
+// creates the name while this one writes keeps its file, and this one says so.
+TEST(AtomicFile, RefusingToReplaceHoldsAlsoAgainstAFileCreatedMeanwhile) {
+  const std::string dir = testing::scratch_dir("atomic-refuse");
+  const std::string path = dir + "/data.h5";
+  const auto write_while_another_creates_it = [&](const std::string& temporary) {
+    std::ofstream(temporary) << "this one";
+    std::ofstream(path) << "the other";
+  };
+  EXPECT_NE(testing::error_of([&] { replace_atomically(path, write_while_another_creates_it, IfExists::refuse); })
+                .find(path + ": already exists (another process created it while this one wrote)"),
+            std::string::npos);
+  std::ifstream in(path);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), "the other");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1) << "a temporary file was left";
+  // A name nobody took is written as usual.
+  EXPECT_NO_THROW(replace_atomically(
+      dir + "/fresh.h5", [](const std::string& temporary) { std::ofstream(temporary) << "x"; }, IfExists::refuse));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/fresh.h5"));
+}
+
 // Ctrl-C (or a scancel) while a long output is written: the process ends by that signal, as
 // it would have without dptrain's handler, and leaves neither the temporary nor the target.
 TEST(AtomicFileDeathTest, InterruptedWriteLeavesNoTemporary) {

@@ -32,6 +32,10 @@ struct FashionMnist {
   Split test;
 };
 
+// The four IDX files in `dir`, plain or .gz, in the order train images, train labels, test
+// images, test labels; throws dptrain::Error naming the first one missing.
+std::array<std::string, 4> fashion_mnist_idx_files(const std::string& dir);
+
 // Reads and validates the four IDX files in `dir` (train-images-idx3-ubyte[.gz], ...).
 FashionMnist read_fashion_mnist_idx(const std::string& dir);
 
