@@ -340,6 +340,7 @@ int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup, T
   const RunSummary summary = trainer.run(setup.reporters.get());
   if (summary.stopped) {
     if (comm.rank() == 0) {
+      end_progress_bar();
       std::cout << "dptrain: stopped by signal " << summary.stop_signal << " before epoch "
                 << trainer.position().epoch + 1 << " step " << trainer.position().step
                 << (trainer.last_checkpoint().empty()

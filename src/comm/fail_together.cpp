@@ -4,6 +4,8 @@
 
 #include <iostream>
 
+#include "dptrain/metrics/progress.h"
+
 namespace dptrain {
 
 void fail_together(Communicator& comm, const std::string& local_failure) {
@@ -24,6 +26,7 @@ void fail_together(Communicator& comm, const std::string& local_failure) {
 
 void print_error_line(const std::string& message) {
   const std::string line = "dptrain: error: " + message + "\n";
+  end_progress_bar();  // on a line of its own, not after the bar
   std::cout.flush();  // what the rank printed before comes first
   [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());
 }

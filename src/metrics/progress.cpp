@@ -10,6 +10,10 @@ namespace {
 
 constexpr int kBarWidth = 12;  // keeps a whole bar line under 80 columns
 
+// The reporter whose bar is on screen, for end_progress_bar (error lines come from any
+// thread: the trainer's, the watchdog's).
+std::atomic<ProgressReporter*> g_bar_on_screen{nullptr};
+
 std::string rate_text(double per_second) {
   char text[32];
   if (per_second >= 1e6) {
@@ -91,12 +95,13 @@ void ProgressReporter::draw_bar(const StepProgress& p) {
   const std::string bar = std::string(filled, '#') + std::string(kBarWidth - filled, '.');
   std::string line = "epoch " + std::to_string(p.epoch) + " [" + bar + "] " + progress_text(p);
   // One column short of the width: a line that fills the last column wraps on some terminals.
-  if (columns_ > 1 && line.size() >= static_cast<std::size_t>(columns_)) line.resize(columns_ - 1);
+  if (columns_ > 0 && line.size() >= static_cast<std::size_t>(columns_)) line.resize(columns_ - 1);
   // "\r" returns to the start of the line and "\033[K" erases what a longer previous
   // redraw left behind.
   out_ << '\r' << line << "\033[K" << std::flush;
   last_redraw_ = p.seconds;
   bar_shown_ = true;
+  g_bar_on_screen = this;
 }
 
 void ProgressReporter::write_line(const StepProgress& p) {
@@ -105,9 +110,17 @@ void ProgressReporter::write_line(const StepProgress& p) {
 }
 
 void ProgressReporter::clear_bar() {
-  if (!bar_shown_) return;
+  if (!bar_shown_.exchange(false)) return;
   out_ << "\r\033[K" << std::flush;
-  bar_shown_ = false;
+}
+
+ProgressReporter::~ProgressReporter() {
+  ProgressReporter* self = this;
+  g_bar_on_screen.compare_exchange_strong(self, nullptr);
+}
+
+void end_progress_bar() {
+  if (ProgressReporter* reporter = g_bar_on_screen.exchange(nullptr)) reporter->clear_bar();
 }
 
 }  // namespace dptrain

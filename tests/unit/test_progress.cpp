@@ -86,12 +86,30 @@ TEST(Progress, BarModeShowsEveryEpochsFirstStep) {
   EXPECT_EQ(count(out, "\r\033[K"), 2u);  // once per epoch; the summary finds nothing to erase
 }
 
-TEST(Progress, BarIsErasedWhenARunStopsMidEpoch) {
+// A stop mid-epoch, or an error from any thread: the message after the bar gets its line.
+TEST(Progress, BarIsErasedBeforeAStopOrErrorMessage) {
   std::ostringstream out;
   ProgressReporter reporter(out, ProgressMode::bar);
   reporter.step({1, 5, 10, 5, 320.0, 2.0, 1.0});
-  reporter.summary(RunSummary());
+  end_progress_bar();
   EXPECT_EQ(out.str().substr(out.str().size() - 4), "\r\033[K");
+  const std::size_t size = out.str().size();
+  end_progress_bar();  // nothing on screen any more: nothing to erase
+  std::ostringstream elsewhere;
+  {
+    ProgressReporter gone(elsewhere, ProgressMode::bar);
+    gone.step({1, 5, 10, 5, 320.0, 2.0, 1.0});
+  }
+  end_progress_bar();  // a reporter that no longer exists is not touched
+  EXPECT_EQ(out.str().size(), size);
+}
+
+// One column holds no bar: an empty line is redrawn rather than one that wraps.
+TEST(Progress, ABarOnAOneColumnTerminalDoesNotWrap) {
+  std::ostringstream out;
+  ProgressReporter reporter(out, ProgressMode::bar, 1);
+  reporter.step({1, 5, 10, 5, 320.0, 2.0, 1.0});
+  EXPECT_EQ(out.str(), "\r\033[K");
 }
 
 TEST(Progress, BarLinesFitANarrowTerminal) {

@@ -2,6 +2,7 @@
 // tenth of the epoch in batch logs, where redraws would pile up as thousands of lines.
 #pragma once
 
+#include <atomic>
 #include <ostream>
 #include <string>
 
@@ -17,6 +18,11 @@ ProgressMode progress_mode(const std::string& option, bool stdout_is_terminal);
 // "40% (188/469 steps) 31.2k samples/s loss 2.1034 eta 1.6 s"
 std::string progress_text(const StepProgress& p);
 
+// Ends a progress bar that is on screen, so that what is printed next (an error line, the
+// stop message) starts on a line of its own. Any thread may call it; without a bar it does
+// nothing.
+void end_progress_bar();
+
 class ProgressReporter : public MetricsReporter {
  public:
   // The time comes with each step (StepProgress::seconds), so the throttle needs no clock of
@@ -25,9 +31,11 @@ class ProgressReporter : public MetricsReporter {
   // wrapped line cannot be redrawn in place); 0 when unknown.
   ProgressReporter(std::ostream& out, ProgressMode mode, int columns = 0)
       : out_(out), mode_(mode), columns_(columns) {}
+  ~ProgressReporter() override;
+  ProgressReporter(const ProgressReporter&) = delete;
+  ProgressReporter& operator=(const ProgressReporter&) = delete;
   void step(const StepProgress& p) override;
   void epoch(const EpochMetrics&) override { clear_bar(); }
-  // A stop signal ends a run mid-epoch: its message starts on a clean line.
   void summary(const RunSummary&) override { clear_bar(); }
 
   static constexpr double kRedrawSeconds = 0.1;
@@ -36,6 +44,7 @@ class ProgressReporter : public MetricsReporter {
   void start_epoch(int epoch);
   void draw_bar(const StepProgress& p);
   void write_line(const StepProgress& p);
+  friend void end_progress_bar();
   void clear_bar();
 
   std::ostream& out_;
@@ -43,7 +52,7 @@ class ProgressReporter : public MetricsReporter {
   int columns_;
   int epoch_ = 0;               // the epoch the state below belongs to
   double last_redraw_ = 0.0;    // seconds, bar mode
-  bool bar_shown_ = false;
+  std::atomic<bool> bar_shown_{false};
   std::int64_t last_tenth_ = 0; // lines mode: tenths of the epoch already reported
 };
 
