@@ -55,6 +55,6 @@ int main(int argc, char** argv) {
   } catch (const dptrain::ReportedFailure&) {
     return 1;
   } catch (const std::exception& e) {
-    return dptrain::report_usage_error(e.what());
+    return dptrain::report_usage_error(dptrain::error_message(e));
   }
 }

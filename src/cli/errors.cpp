@@ -3,12 +3,19 @@
 #include <mpi.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "launcher.h"
 #include "dptrain/comm/fail_together.h"
 
 namespace dptrain {
+
+std::string error_message(const std::exception& e) {
+  const auto* filesystem = dynamic_cast<const std::filesystem::filesystem_error*>(&e);
+  if (!filesystem || filesystem->path1().empty()) return e.what();
+  return filesystem->path1().string() + ": " + filesystem->code().message();
+}
 
 int report_usage_error(const std::string& message) {
   if (launcher_rank() == 0) std::cerr << "dptrain: error: " << message << std::endl;

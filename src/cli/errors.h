@@ -1,9 +1,14 @@
 // How the command line front end reports a failure: one line, once, and no rank left waiting.
 #pragma once
 
+#include <exception>
 #include <string>
 
 namespace dptrain {
+
+// What a failure says: its message; for a filesystem error the path and the reason
+// ("x.jsonl: File name too long"), not the library's "filesystem error: status: ..." form.
+std::string error_message(const std::exception& e);
 
 // Before MPI starts (or without MPI): prints "dptrain: error: <message>" on the launcher's
 // rank 0 only, since every rank sees the same command line. Returns the exit code to use.

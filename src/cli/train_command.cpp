@@ -314,7 +314,7 @@ int train_and_save(const TrainCommand& t, MpiCommunicator& comm, Setup& setup, T
   try {
     if (t.config.resume) resumed = resume_newest(trainer, t.config);
   } catch (const std::exception& e) {
-    failure = e.what();
+    failure = error_message(e);
   }
   fail_together(comm, failure);
   check_ranks_agree(t.config, comm, trainer, setup.train_samples);
@@ -365,7 +365,7 @@ int train_or_abort(const TrainCommand& t, MpiCommunicator& comm, Setup& setup) {
   } catch (const std::exception& e) {
     // Abort while the trainer is alive: its teardown waits for the GPU, where an NCCL average
     // may wait for ranks that will never send, and the error would never be printed.
-    abort_job(e.what());
+    abort_job(error_message(e));
   }
 }
 
@@ -387,7 +387,7 @@ int run_train(TrainCommand& t, int argc, char** argv) {
     validate_for_ranks(t.config, comm.size());
     setup = prepare(t.config, progress_mode(t.progress, stdout_is_terminal()), comm);
   } catch (const std::exception& e) {
-    failure = e.what();
+    failure = error_message(e);
   }
   fail_together(comm, failure);
   warn_if_oversubscribed(t.config, comm);

@@ -53,6 +53,10 @@ for target in "$work/own/train-labels-idx1-ubyte.gz" "$work/labels-link"; do
 done
 cmp -s "$work/own/train-labels-idx1-ubyte.gz" "$work/labels-before.gz" && pass "the IDX file is intact" ||
   fail "convert --force replaced its own input"
+# A name longer than the filesystem allows: the name and the reason, not the library's wording.
+long_name=$work/$(printf 'a%.0s' $(seq 300))
+expect_error "a file name too long" "^dptrain: error: $long_name.jsonl: File name too long$" "" -- \
+  "$dptrain" train --data "$work/good.h5" --metrics "$long_name.jsonl"
 # A file name ending in '/' is refused by the option, and no directory is made for it.
 expect_error "convert --output ending in /" "--output: '$work/newdir/' ends in '/': a file name expected" "$work/newdir" -- \
   "$dptrain" convert --input "$work/good" --output "$work/newdir/"
