@@ -23,7 +23,10 @@ void check_quotes_closed(const std::string& path, const CLI::ConfigItem& item) {
 
 void apply_config_file(CLI::App& cmd, const std::string& path) {
   if (std::filesystem::is_directory(path)) throw Error(path + ": is a directory, not a configuration file");
-  if (!std::filesystem::is_regular_file(path)) throw Error(path + ": no such configuration file");
+  if (!std::filesystem::exists(path)) throw Error(path + ": no such configuration file");
+  if (!std::filesystem::is_regular_file(path)) {
+    throw Error(path + ": not a regular file (a pipe or a device); give a TOML file");
+  }
   std::vector<CLI::ConfigItem> items;
   try {
     items = CLI::ConfigTOML().from_file(path);
@@ -38,7 +41,7 @@ void apply_config_file(CLI::App& cmd, const std::string& path) {
       option = cmd.get_option("--" + item.name);
     } catch (const CLI::OptionNotFound&) {
     }
-    if (!ours || !option || item.name == "config") {
+    if (!ours || !option || item.name == "config" || item.name == "help") {
       throw Error(path + ": unknown option '" + item.fullname() + "'");
     }
     if (option->count() > 0) continue;  // the command line wins

@@ -97,7 +97,9 @@ std::vector<std::uint8_t> file_image(const FashionMnist& data, const std::string
 
 void write_dataset(const FashionMnist& data, const std::string& path, bool force) {
   silence_hdf5_diagnostics();
-  if (std::filesystem::exists(path) && !force) {
+  // (Something other than a file, a directory say, is refused by write_file_atomically, with
+  // or without --force: suggesting --force would not help.)
+  if (std::filesystem::is_regular_file(path) && !force) {
     throw Error(path + ": already exists (use --force to replace it)");
   }
   // Also refused when a second `convert` to the same name finishes first.

@@ -53,6 +53,11 @@ for target in "$work/own/train-labels-idx1-ubyte.gz" "$work/labels-link"; do
 done
 cmp -s "$work/own/train-labels-idx1-ubyte.gz" "$work/labels-before.gz" && pass "the IDX file is intact" ||
   fail "convert --force replaced its own input"
+mkdir -p "$work/a-dir.h5"
+expect_error "convert onto a directory" "a-dir.h5: exists and is not a regular file" "" -- \
+  "$dptrain" convert --input "$work/good" --output "$work/a-dir.h5"
+expect_error "convert from an empty --input" "--input: an empty directory name" "" -- \
+  "$dptrain" convert --input "" --output "$work/x.h5"
 # A name longer than the filesystem allows: the name and the reason, not the library's wording.
 long_name=$work/$(printf 'a%.0s' $(seq 300))
 expect_error "a file name too long" "^dptrain: error: $long_name.jsonl: File name too long$" "" -- \
@@ -234,6 +239,12 @@ grep -q 'batch-size=4' "$work/run/config.toml" || fail "effective config lacks b
 grep -q '^overlap=true' "$work/run/config.toml" || fail "effective config does not record overlap=true"
 expect_ok "the config.toml of --out-dir reads back as --config" "$dptrain" train --config "$work/run/config.toml" \
   --epochs 1 --progress off --out-dir "$work/rerun" --metrics "$work/rerun.jsonl"
+# A pipe as --config is named for what it is; `help` is not an option a file can set.
+mkfifo "$work/config-pipe.toml"
+expect_error "a named pipe as --config" "config-pipe.toml: not a regular file (a pipe or a device)" "" -- \
+  "$dptrain" train --config "$work/config-pipe.toml"
+printf 'data = "%s"\nhelp = true\n' "$work/good.h5" > "$work/help.toml"
+expect_error "help in a TOML file" "help.toml: unknown option 'help'" "" -- "$dptrain" train --config "$work/help.toml"
 # A flag's negated name in TOML means what it means on the command line.
 for value in true false; do
   printf 'data = "%s"\nepochs = 1\nno-shuffle = %s\nno-overlap = %s\n' "$work/good.h5" "$value" "$value" > "$work/negated.toml"
