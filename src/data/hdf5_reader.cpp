@@ -1,6 +1,8 @@
 // Reads a rank's shard from the HDF5 file: hyperslabs of /<split>/images and /<split>/labels.
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <new>
 #include <system_error>
@@ -64,6 +66,7 @@ H5Handle open_file(const std::string& path) {
   }
   // Why not, for the error line. Only here: each of these checks opens the file once more.
   FILE* probe = std::fopen(path.c_str(), "rb");
+  if (!probe && errno != ENOENT) throw Error(path + ": cannot read it (" + std::strerror(errno) + ")");
   if (!probe) throw Error(path + ": no such file (convert the data first with `dptrain convert`)");
   std::fclose(probe);
   if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path + ": not an HDF5 file");

@@ -79,6 +79,11 @@ expect_error "missing dataset file" "$work/absent.h5: no such file" "$metrics" -
   "${mpi2[@]}" "$dptrain" train --data "$work/absent.h5" --metrics "$metrics"
 expect_error "not HDF5" "text.h5: not an HDF5 file" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/text.h5" --metrics "$metrics"
+# A file that cannot be read is not called missing (root reads anything: the test drops the
+# capabilities that let it).
+cp "$work/good.h5" "$work/secret.h5" && chmod 000 "$work/secret.h5"
+expect_error "an unreadable --data" "secret.h5: cannot read it (Permission denied)" "$metrics" -- \
+  setpriv --bounding-set=-dac_override,-dac_read_search "$dptrain" train --data "$work/secret.h5" --metrics "$metrics"
 mkfifo "$work/pipe.h5"  # opening it would wait for a writer for ever
 expect_error "a named pipe as --data" "pipe.h5: not a regular file (a pipe or a device)" "$metrics" -- \
   "${mpi2[@]}" "$dptrain" train --data "$work/pipe.h5" --metrics "$metrics"

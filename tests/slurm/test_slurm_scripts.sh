@@ -4,7 +4,8 @@
 #   1. multi-node.sbatch on 2 nodes: one rank per node, talking over TCP, metrics of 2 ranks;
 #   2. cpu-node.sbatch on one node with 2 ranks;
 #   3. the end-of-time signal: USR1 to the batch shell reaches every rank, exit code 75;
-#   4. gpu.sbatch's srun line (printed, as there are no GPUs here);
+#   4. gpu.sbatch's srun line (printed, as there are no GPUs here); the job script's own
+#      options and DPTRAIN_TRAIN_ARGS in it; a second job on a busy run directory, refused;
 #   5. one login shell that builds both binaries and submits both kinds of job: each job runs
 #      its own build; without $SCRATCH, dptrain_convert says so;
 #   6. a miniature scaling study on 1 and 2 nodes: CSV, tables, plots and model.
@@ -120,12 +121,15 @@ PY
 }
 
 # scancel --batch signals the batch shell only, as --signal=B:USR1@120 does at the end of time.
+# The job script's own arguments reach dptrain word for word (a path with a space), and the
+# resume hint repeats them and DPTRAIN_TRAIN_ARGS, quoted so that it can be pasted.
 test_signal_forwarding() {
-  local fake=$WORK/fake run=$SCRATCH/dptrain/runs/resumed job
+  local fake=$WORK/fake run="$SCRATCH/dptrain/runs/resumed run" job
   mkdir -p "$fake" "$run/checkpoints"
   touch "$run/checkpoints/step-1.pt"  # a previous job's checkpoint: expect --resume
   job=$(DPTRAIN_BIN=$HERE/fake-dptrain.sh FAKE_DPTRAIN_DIR=$fake DPTRAIN_RUN_DIR=$run \
-    submit --nodes=2 --ntasks-per-node=1 --cpus-per-task=1 "$PROJECT/slurm/multi-node.sbatch")
+    DPTRAIN_TRAIN_ARGS="--epochs 20" submit --nodes=2 --ntasks-per-node=1 --cpus-per-task=1 \
+    "$PROJECT/slurm/multi-node.sbatch" --config "$WORK/my run.toml")
   local deadline=$((SECONDS + 60))
   until [ -f "$fake/running.0" ] && [ -f "$fake/running.1" ]; do
     [ $SECONDS -lt $deadline ] || fail "fake ranks did not start"
@@ -138,8 +142,11 @@ test_signal_forwarding() {
     fail "USR1 did not reach the rank on each node"
   grep -qx -- "--checkpoint-dir" "$fake/args.0" && grep -qx -- "--resume" "$fake/args.0" ||
     fail "checkpoint options not passed: $(tr '\n' ' ' < "$fake/args.0")"
-  grep -q "checkpointed; resume with" "$SCRATCH/dptrain-multi-$job.out" || fail "no resume hint in the log"
-  echo "ok: USR1 forwarded to both ranks, exit 75, --checkpoint-dir/--resume passed, job $job"
+  grep -qx -- "$WORK/my run.toml" "$fake/args.0" || fail "the job script's argument was split: $(tr '\n' ' ' < "$fake/args.0")"
+  local hint="resume with: DPTRAIN_RUN_DIR=$(printf %q "$run") DPTRAIN_TRAIN_ARGS=--epochs\\ 20 sbatch <the same sbatch options> <this job script> --config $(printf %q "$WORK/my run.toml")"
+  grep -qF -- "$hint" "$SCRATCH/dptrain-multi-$job.out" ||
+    fail "resume hint: $(grep 'resume with' "$SCRATCH/dptrain-multi-$job.out"), expected: $hint"
+  echo "ok: USR1 forwarded to both ranks, exit 75, --checkpoint-dir/--resume passed, job $job; $hint"
 }
 
 test_gpu_script() {
@@ -183,6 +190,34 @@ test_one_login_shell_for_both_builds() {
   echo "ok: one login shell builds and submits both: the GPU job runs build-gpu/dptrain"
 }
 
+# DPTRAIN_TRAIN_ARGS is split at spaces and never expanded as file names; options after the
+# script's name keep their words (dry runs print the command quoted).
+test_job_options() {
+  local line
+  line=$(cd "$SCRATCH" && SLURM_JOB_ID=2 SLURM_JOB_NAME=opts SLURM_CPUS_PER_TASK=1 \
+    SLURM_SUBMIT_DIR=$SCRATCH DPTRAIN_DRY_RUN=1 DPTRAIN_BIN=$HERE/fake-dptrain.sh \
+    DPTRAIN_TRAIN_ARGS="--epochs 3 *" bash "$PROJECT/slurm/cpu-node.sbatch" --config "/x/my cfg.toml" | grep '^srun')
+  [[ "$line" == *" --epochs 3 \* --config /x/my\ cfg.toml" ]] || fail "job options: $line"
+  echo "ok: job options: ${line##*train }"
+}
+
+# A second job on a run directory that a running job holds is refused, naming that job.
+test_run_dir_in_use() {
+  local run=$SCRATCH/dptrain/runs/busy out
+  mkdir -p "$run"
+  echo 4242 > "$run/.job.lock"
+  flock "$run/.job.lock" sleep 60 &
+  local holder=$!
+  sleep 0.5
+  out=$(cd "$SCRATCH" && SLURM_JOB_ID=3 SLURM_JOB_NAME=busy SLURM_SUBMIT_DIR=$SCRATCH \
+    DPTRAIN_DRY_RUN=1 DPTRAIN_BIN=$HERE/fake-dptrain.sh DPTRAIN_RUN_DIR=$run \
+    bash "$PROJECT/slurm/cpu-node.sbatch" 2>&1) && { kill "$holder"; fail "a second job ran on a busy run directory: $out"; }
+  kill "$holder"; wait "$holder" 2>/dev/null || true
+  [[ "$out" == *"dptrain job: error: $run is in use by job 4242: wait for it to end (squeue)"* ]] ||
+    fail "busy run directory: $out"
+  echo "ok: a run directory in use: ${out##*error: }"
+}
+
 # Without $SCRATCH (not on a cluster), the login-node helper says so instead of converting into
 # /dptrain.
 test_convert_without_scratch() {
@@ -211,6 +246,8 @@ test_multi_node
 test_cpu_node
 test_signal_forwarding
 test_gpu_script
+test_job_options
+test_run_dir_in_use
 test_one_login_shell_for_both_builds
 test_convert_without_scratch
 test_scaling_study
