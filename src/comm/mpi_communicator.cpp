@@ -53,9 +53,27 @@ NodeSharing node_sharing_from_environment() {
   throw Error("DPTRAIN_SHARED_MEMORY=" + value + ": expected 1 (the default), gradients or 0");
 }
 
-MpiCommunicator::MpiCommunicator(MPI_Comm comm) : comm_(comm), sharing_(node_sharing_from_environment()) {
+NodeSharing MpiCommunicator::agreed_node_sharing() {
+  // The ranks' collectives match only if they all share memory the same way: a value that
+  // some ranks lack (a variable not exported to other nodes) fails on every rank, never hangs.
+  std::string problem;
+  int mine = -1;
+  try {
+    mine = static_cast<int>(node_sharing_from_environment());
+  } catch (const Error& e) {
+    problem = e.what();
+  }
+  const int lowest = allreduce_min(mine), highest = allreduce_max(mine);
+  if (lowest == highest && lowest >= 0) return static_cast<NodeSharing>(lowest);
+  if (!problem.empty()) throw Error(problem);
+  throw Error("DPTRAIN_SHARED_MEMORY differs between the ranks: export the same value to all of "
+              "them (mpirun -x DPTRAIN_SHARED_MEMORY)");
+}
+
+MpiCommunicator::MpiCommunicator(MPI_Comm comm) : comm_(comm) {
   DPTRAIN_MPI_CHECK(MPI_Comm_rank(comm_, &rank_));
   DPTRAIN_MPI_CHECK(MPI_Comm_size(comm_, &size_));
+  sharing_ = agreed_node_sharing();
   // Ranks that share memory are the ranks of one node: that is what thread layout and GPU
   // selection need, and it holds under mpirun and srun alike (SLURM_* variables do not).
   // DPTRAIN_TEST_RANKS_PER_NODE=K, a testing hook, makes every K consecutive ranks a node of
@@ -69,9 +87,10 @@ MpiCommunicator::MpiCommunicator(MPI_Comm comm) : comm_(comm), sharing_(node_sha
   DPTRAIN_MPI_CHECK(MPI_Comm_rank(node_comm_, &local_rank_));
   DPTRAIN_MPI_CHECK(MPI_Comm_size(node_comm_, &local_size_));
   // Node-shared reduction needs the same number of ranks on every node, so that segment l
-  // means the same elements everywhere. DPTRAIN_SHARED_MEMORY=0 turns it off.
-  shared_memory_ = sharing_ != NodeSharing::nothing && local_size_ > 1 &&
-                   allreduce_min(local_size_) == allreduce_max(local_size_);
+  // means the same elements everywhere. DPTRAIN_SHARED_MEMORY=0 turns it off. (Every rank
+  // takes part in both reductions: a rank alone on its node skipping them hung the job.)
+  const bool same_on_every_node = allreduce_min(local_size_) == allreduce_max(local_size_);
+  shared_memory_ = sharing_ != NodeSharing::nothing && local_size_ > 1 && same_on_every_node;
   if (shared_memory_ && local_size_ < size_) {
     DPTRAIN_MPI_CHECK(MPI_Comm_split(comm_, local_rank_, rank_, &across_nodes_comm_));
   }

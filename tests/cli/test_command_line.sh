@@ -128,6 +128,17 @@ expect_ok "DPTRAIN_SHARED_MEMORY=0 without node-shared memory" env DPTRAIN_SHARE
 expect_error "unknown DPTRAIN_SHARED_MEMORY" "DPTRAIN_SHARED_MEMORY=off: expected 1 (the default), gradients or 0" \
   "$metrics" -- env DPTRAIN_SHARED_MEMORY=off "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" \
   --epochs 1 --batch-size 4 --progress off --metrics "$metrics"
+# Ranks that read DPTRAIN_SHARED_MEMORY differently (not exported to another node) all stop
+# with one line; they hung in collectives that did not match.
+expect_error "DPTRAIN_SHARED_MEMORY on some ranks only" "DPTRAIN_SHARED_MEMORY differs between the ranks" \
+  "$metrics" -- timeout 60 "$mpiexec" -n 1 env DPTRAIN_SHARED_MEMORY=0 "$dptrain" train --data "$work/good.h5" \
+  --epochs 1 --metrics "$metrics" : -n 1 "$dptrain" train --data "$work/good.h5" --epochs 1 --metrics "$metrics"
+# Nodes with unequal ranks, one of them alone on its node (2 + 1): plain MPI averaging, as for
+# any unequal layout (the lone rank skipped two reductions the others took, and all hung).
+expect_ok "3 ranks as nodes of 2 and 1" timeout 60 env DPTRAIN_TEST_RANKS_PER_NODE=2 "$mpiexec" -n 3 \
+  -x DPTRAIN_TEST_RANKS_PER_NODE "$dptrain" train --data "$work/good.h5" --epochs 1 --batch-size 2 --progress off
+expect_ok "bench allreduce on nodes of 2 and 1" timeout 60 env DPTRAIN_TEST_RANKS_PER_NODE=2 "$mpiexec" -n 3 \
+  -x DPTRAIN_TEST_RANKS_PER_NODE "$dptrain" bench allreduce --max-bytes 4K --seconds-per-size 0.01
 # A batch larger than a rank's shard (12 samples: 6 per rank) trains, with one warning from
 # rank 0; a batch of the whole shard does not warn.
 big_batch() { timeout 120 "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --epochs 1 \

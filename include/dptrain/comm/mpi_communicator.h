@@ -71,6 +71,9 @@ class MpiCommunicator : public Communicator {
   bool shares_parameters() const { return shared_memory_ && sharing_ == NodeSharing::everything; }
 
  private:
+  // DPTRAIN_SHARED_MEMORY as every rank reads it; throws dptrain::Error on every rank unless
+  // they all read the same valid value.
+  NodeSharing agreed_node_sharing();
   // Marks this rank as inside a collective for the watchdog, for the scope's lifetime.
   class Watched {
    public:
