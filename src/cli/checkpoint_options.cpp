@@ -5,6 +5,7 @@
 #include <iostream>
 #include <optional>
 
+#include "commands.h"
 #include "thread_option.h"
 #include "dptrain/checkpoint/checkpointer.h"
 #include "dptrain/error.h"
@@ -23,13 +24,8 @@ void add_checkpoint_options(CLI::App& cmd, CheckpointOptions& options) {
   cmd.add_option("--model", options.model,
                  "Model the checkpoint belongs to (default: recorded in a .dpt checkpoint, or in "
                  "config.toml next to model.pt, else quickstart-mlp)")
-      ->check(CLI::Validator(
-          [](std::string& value) {
-            // Not the same as leaving it out, which takes the model the run recorded.
-            return value.empty() ? std::string("an empty model name (leave --model out to take the recorded one)")
-                                 : std::string();
-          },
-          ""));
+      // Not the same as leaving it out, which takes the model the run recorded.
+      ->check(given("model name (leave --model out to take the recorded one)"));
   options.threads_option = add_threads_option(cmd, options.threads, "Threads for LibTorch and BLAS");
 }
 

@@ -5,10 +5,18 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
 
 namespace dptrain {
 
 using CommandRunner = std::function<int(int argc, char** argv)>;
+
+// For an option that must name something: an empty value (`--output ''`) is refused by the
+// option's name ("--output: an empty file name"), not later by an error about a file called "".
+inline CLI::Validator given(const std::string& what) {
+  return CLI::Validator([what](std::string& value) { return value.empty() ? "an empty " + what : std::string(); },
+                        "");
+}
 
 // For an option naming a file to write: a name ending in '/' names a directory (`--metrics
 // runs/`), which would be created and then refused as not a file. Refused by the option's name.
@@ -21,15 +29,8 @@ inline CLI::Validator not_a_directory_name() {
       "");
 }
 
-// The same for an output that must be named: an empty name (`--output ''`) is refused by the
-// option's name, not later by an error about a file called "".
-inline CLI::Validator file_name_given() {
-  return CLI::Validator(
-      [](std::string& value) {
-        return value.empty() ? std::string("an empty file name") : not_a_directory_name()(value);
-      },
-      "");
-}
+// Both, for an output that must be named.
+inline CLI::Validator file_name_given() { return given("file name") & not_a_directory_name(); }
 
 CommandRunner add_convert_command(CLI::App& app);
 CommandRunner add_train_command(CLI::App& app);

@@ -40,9 +40,7 @@ CommandRunner add_convert_command(CLI::App& app) {
                   "Directory with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
                   "t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]")
       ->required()
-      ->check(CLI::Validator(
-          [](std::string& value) { return value.empty() ? std::string("an empty directory name") : std::string(); },
-          ""));
+      ->check(given("directory name"));
   cmd->add_option("--output", options->output, "HDF5 file to write")->required()->check(file_name_given());
   cmd->add_flag("--force", options->force, "Replace the output file if it exists");
   return [options](int, char**) { return run_convert(*options); };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "dptrain/checkpoint/checkpoint_schedule.h"
@@ -19,11 +20,7 @@ std::string shown(const T& value) {
   return text.str();
 }
 
-// As typed: a stream's 6 digits would show --bucket-mb 4096.0000001 as "4096", in range.
-std::string shown(double value) {
-  char text[32];
-  return std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
-}
+std::string shown(double value) { return exact_text(value); }
 
 template <class T>
 void require(bool ok, const char* option, const char* expectation, const T& value) {
@@ -113,6 +110,14 @@ void validate(const TrainConfig& c) {
   if (c.resume && c.checkpoint_dir.empty()) {
     throw Error("--resume needs --checkpoint-dir: the directory to resume from");
   }
+}
+
+std::string exact_text(double value) {
+  std::ostringstream six;
+  six << value;
+  if (std::strtod(six.str().c_str(), nullptr) == value) return six.str();
+  char text[32];
+  return std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
 }
 
 std::string to_string(LrScaling scaling) {

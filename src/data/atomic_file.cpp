@@ -79,8 +79,6 @@ void fsync_path(const std::string& path, int flags) {
   if (rc != 0) throw Error(path + ": fsync failed");
 }
 
-}  // namespace
-
 // Gives the complete temporary file the name `target` only if no file has it: a hard link
 // fails on an existing name, where a rename would replace it. Where the filesystem has no hard
 // links, a rename after a last look (not atomic, but the best such a filesystem allows).
@@ -95,6 +93,8 @@ void move_unless_taken(const fs::path& temporary, const fs::path& target) {
   }
   fs::rename(temporary, target);
 }
+
+}  // namespace
 
 void replace_atomically(const std::string& path,
                         const std::function<void(const std::string& temporary)>& write,

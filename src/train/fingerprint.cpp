@@ -1,7 +1,5 @@
 #include "dptrain/train/fingerprint.h"
 
-#include <charconv>
-#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -20,20 +18,10 @@ std::map<std::string, std::string> parse_lines(const std::string& text) {
   return values;
 }
 
-// Text that reads back as the same double. A stream's 6 digits alone would make --lr
-// 0.0010000004 and 0.001 the same run (and resume one as the other); they are kept where they
-// are exact, as checkpoints have always recorded them (0.0001, not 1e-04), so that those resume.
-std::string exact(double value) {
-  std::ostringstream six;
-  six << value;
-  if (std::strtod(six.str().c_str(), nullptr) == value) return six.str();
-  char text[32];
-  const auto result = std::to_chars(text, text + sizeof text, value);
-  return std::string(text, result.ptr);
-}
-
 }  // namespace
 
+// Numbers as exact_text writes them: 6 digits alone would make --lr 0.0010000004 and 0.001 the
+// same run (and resume one as the other), and checkpoints written before record 0.0001, not 1e-04.
 std::string training_fingerprint(const TrainConfig& c, torch::nn::Sequential& model,
                                  std::int64_t train_samples) {
   std::ostringstream out;
@@ -42,8 +30,8 @@ std::string training_fingerprint(const TrainConfig& c, torch::nn::Sequential& mo
     out << item.key() << item.value().sizes() << " ";
   }
   out << "\ntrain_samples=" << train_samples << "\nbatch-size=" << c.batch_size
-      << "\nlr=" << exact(c.lr) << "\nlr-scaling=" << to_string(c.lr_scaling)
-      << "\nwarmup-epochs=" << exact(c.warmup_epochs) << "\nseed=" << c.seed
+      << "\nlr=" << exact_text(c.lr) << "\nlr-scaling=" << to_string(c.lr_scaling)
+      << "\nwarmup-epochs=" << exact_text(c.warmup_epochs) << "\nseed=" << c.seed
       << "\nshuffle=" << (c.shuffle ? "true" : "false") << "\n";
   return out.str();
 }
@@ -54,7 +42,7 @@ std::string job_fingerprint(const TrainConfig& c, torch::nn::Sequential& model,
   out << training_fingerprint(c, model, train_samples) << "ranks=" << ranks
       << "\nsteps_per_epoch=" << steps_per_epoch << "\nglobal_batch=" << global_batch(c, ranks)
       << "\nepochs=" << c.epochs << "\ngrad-dtype=" << c.grad_dtype
-      << "\nbucket-mb=" << exact(c.bucket_mb) << "\ndevice=" << c.device
+      << "\nbucket-mb=" << exact_text(c.bucket_mb) << "\ndevice=" << c.device
       << "\nbackend=" << effective_backend(c) << "\ncuda-graphs=" << c.cuda_graphs << "\nbuild=" << DPTRAIN_VERSION << " " << __DATE__ << " "
       << __TIME__ << "\n";
   return out.str();

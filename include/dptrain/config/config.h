@@ -77,4 +77,9 @@ bool uses_cuda_graphs(const TrainConfig& config, int ranks);
 
 std::string to_string(LrScaling scaling);
 
+// A value as the user typed it, read back exactly: the stream's 6 digits where they hold it
+// (0.001, 1e+39: what checkpoints have always recorded), else the shortest exact text
+// (4096.0000001, which 6 digits would show as 4096).
+std::string exact_text(double value);
+
 }  // namespace dptrain
