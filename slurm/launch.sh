@@ -71,7 +71,8 @@ dptrain_checkpoint_args() {
   if [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then printf '%s\n' --resume; fi
 }
 
-# The command line of a dry run, one word each, quoted where the shell would need it.
+# Words on one line, each quoted where the shell would need it: a dry run's command line, and
+# the options the resume hint repeats.
 dptrain_print_command() {
   printf '%q ' "$@" | sed 's/ $//'
   echo
@@ -116,7 +117,7 @@ dptrain_resume_command() {
   line="DPTRAIN_RUN_DIR=$(printf '%q' "$DPTRAIN_RUN_DIR")"
   [ -z "${DPTRAIN_TRAIN_ARGS:-}" ] || line+=" DPTRAIN_TRAIN_ARGS=$(printf '%q' "$DPTRAIN_TRAIN_ARGS")"
   line+=" sbatch <the same sbatch options> <this job script>"
-  [ ${#DPTRAIN_USER_OPTIONS[@]} -eq 0 ] || line+=" $(printf '%q ' "${DPTRAIN_USER_OPTIONS[@]}" | sed 's/ $//')"
+  [ ${#DPTRAIN_USER_OPTIONS[@]} -eq 0 ] || line+=" $(dptrain_print_command "${DPTRAIN_USER_OPTIONS[@]}")"
   echo "$line"
 }
 
