@@ -14,8 +14,10 @@
 #   rank's own (DPTRAIN_SHARED_MEMORY=gradients): against the node-shared default, what sharing
 #   each of them costs forward and backward.
 # Prints samples/s of each run's best epoch (over REPEATS interleaved rounds, default 3) and the
-# ratios, checks every run's own result, and exits 1 if a ratio misses its target (EXPECT_*
-# variables, see scripts/bench/compare.py).
+# ratios, where each step's time goes, and, for N ranks, the slowest rank: the others wait for it
+# every step, so its pace bounds what N ranks reach with any exchange. Checks every run's own
+# result, and exits 1 if a ratio misses its target (EXPECT_* variables, see
+# scripts/bench/compare.py).
 # On a 16-core machine: RANKS="1 2 4 8 16" EXPECT_EFFICIENCY=0.75 EXPECT_VS_DDP=8 scripts/bench-vs-pytorch.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"

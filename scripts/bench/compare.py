@@ -13,7 +13,7 @@ import os
 import sys
 
 from results import (Checks, allreduce_probes, compute_ms_per_step, dptrain_run, last_json,
-                     lone_ranks, waiting_ms_per_step)
+                     lone_ranks, slowest_rank, waiting_ms_per_step)
 
 results, ranks = sys.argv[1], [int(n) for n in sys.argv[2:]]
 largest = ranks[-1]
@@ -64,9 +64,23 @@ def step_line(label, run):
     print(f"  {label}: {compute_ms_per_step(best):.2f} ms, waiting {waiting_ms_per_step(best):.2f} ms")
 
 
+# Every rank waits for the slowest each step, so the waiting splits into the exchange itself
+# (what the slowest rank waits) and the slowest rank's lead over the others; the slowest rank's
+# pace alone bounds the samples/s that any exchange could reach.
+def straggler_line(n, run):
+    slow = slowest_rank(run["best_epoch"])
+    _, efficiency = against_one_rank(slow["samples_per_second"], n)
+    bound = f" ({efficiency.strip()} efficiency)" if efficiency else ""
+    print(f"    slowest rank {slow['rank']}: works {slow['working_ms']:.2f} ms (median"
+          f" {slow['median_working_ms']:.2f}), waits {slow['least_waiting_ms']:.2f} ms; with a free"
+          f" exchange its pace allows {slow['samples_per_second']:.0f} samples/s{bound}")
+
+
 print("per step, best epoch: forward+backward (median over ranks), waiting for the sums")
 for n in ranks:
     step_line(f"dptrain {n} ranks", dp[n])
+    if n > 1:
+        straggler_line(n, dp[n])
     if n == largest:
         step_line(f"dptrain {n} ranks, own parameters", own_parameters)
         step_line(f"dptrain {n} ranks, plain MPI_Allreduce", plain_mpi)

@@ -83,6 +83,19 @@ def waiting_ms_per_step(epoch):
     return 1e3 * epoch["phases"]["communication_wait"]["median"] / epoch["steps"]
 
 
+def slowest_rank(epoch):
+    """The rank whose work (data, forward, backward, optimizer) took longest in an epoch record:
+    its number, its work and the least that any rank waited for the sums, per step in
+    milliseconds, and the samples/s its pace alone allows. The others wait for that rank each
+    step, so what it waits itself is what the exchange costs beyond the slowest rank's work."""
+    working, waiting = epoch["phases"]["working"], epoch["phases"]["communication_wait"]
+    per_step = 1e3 / epoch["steps"]
+    return {"rank": working["slowest_rank"], "working_ms": per_step * working["max"],
+            "median_working_ms": per_step * working["median"],
+            "least_waiting_ms": per_step * waiting["min"],
+            "samples_per_second": epoch["samples"] / working["max"]}
+
+
 def allreduce_probes(results, ranks):
     """Seconds of one allreduce in each round's `dptrain bench allreduce` probe (none: [])."""
     try:

@@ -6,8 +6,9 @@
 # bench-gpu.sh: all runs good -> every check passes; a failed run is named, the runs after it
 # still run, and the comparison marks the missing results; a GPU rate under its target fails.
 # bench-vs-pytorch.sh (the CPU series): lone ranks at once, and ranks averaging through plain
-# MPI, are compared with the ranks that share memory, step by step; a lone rank that fails fails
-# the script, named; OpenBLAS's generic kernels are replaced for PyTorch and dptrain alike.
+# MPI, are compared with the ranks that share memory, step by step, and the slowest rank bounds
+# what N ranks can reach; a lone rank that fails fails the script, named; OpenBLAS's generic
+# kernels are replaced for PyTorch and dptrain alike.
 # gpu-check.sh: all steps pass and results.tgz holds both benchmarks; a failed GPU build still
 # gives the CPU series (from a build without CUDA); a small BUDGET_S skips and names steps; a
 # call cut short mid-benchmark leaves a whole results.tgz with the runs that finished, and
@@ -53,9 +54,11 @@ if [[ " ${FAKE_SLOW:-} " == *" $name "* ]]; then sleep 60; fi
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}"
 speed=$((18000 * ranks))
 [ "$device" = cuda ] && speed=$FAKE_GPU_SPEED
-# 938 steps with 1.9 s of forward and backward (2.03 ms a step), and 0.1 s of waiting above 1 rank
+# 938 steps with 1.9 s of forward and backward (2.03 ms a step), 1.95 s of work (2 s on the
+# slowest rank, rank 1), and 0.1 s of waiting above 1 rank (0.05 s on the rank that waits least)
 phases="\"steps\":938,\"phases\":{\"forward\":{\"median\":0.8},\"backward\":{\"median\":1.1},"
-phases+="\"communication_wait\":{\"median\":$([ "$ranks" = 1 ] && echo 0 || echo 0.1)}}"
+phases+="\"working\":{\"min\":1.9,\"median\":1.95,\"max\":2.0,\"slowest_rank\":1},"
+phases+="\"communication_wait\":$([ "$ranks" = 1 ] && echo '{"min":0,"median":0}' || echo '{"min":0.05,"median":0.1}')}"
 epoch=0
 for accuracy in 0.495 0.592 0.613; do
   epoch=$((epoch + 1))
@@ -201,9 +204,10 @@ archived() {  # NAME FILE...: whether results.tgz of gpu-check call NAME is whol
 gpu_check all-good
 expect_log "gpu-check: all steps pass, OpenBLAS's kernels left as they are" 0 $? "$work/all-good.log" \
   'all steps passed' '!OPENBLAS_CORETYPE=[A-Za-z]'
-expect_log "gpu-check: the CPU series sets 2 lone ranks, own parameters and plain MPI beside 2 ranks, step by step" 0 0 \
+expect_log "gpu-check: the CPU series sets 2 lone ranks, own parameters and plain MPI beside 2 ranks, step by step, and bounds 2 ranks by their slowest" 0 0 \
   "$work/all-good.log" '^2 lone ranks at once, no exchange +36000 +2.00x +100%' \
-  '^  dptrain 2 ranks: 2.03 ms, waiting 0.11 ms' '^  dptrain 2 ranks, plain MPI_Allreduce: 2.03 ms' \
+  '^  dptrain 2 ranks: 2.03 ms, waiting 0.11 ms' \
+  '^    slowest rank 1: works 2.13 ms \(median 2.08\), waits 0.05 ms; with a free exchange its pace allows 30000 samples/s \(83% efficiency\)$' '^  dptrain 2 ranks, plain MPI_Allreduce: 2.03 ms' \
   '^  dptrain 2 ranks, own parameters: 2.03 ms' '^dptrain, 2 ranks, own parameters +[0-9]+$' \
   '^PASS  node-shared and plain MPI averaging reach the same accuracy' \
   '^PASS  shared and own parameters reach the same accuracy' \
