@@ -94,8 +94,9 @@ then pass "show: $show"; else fail "show"; echo "$show"; fi
 grep -q "5 test images, $((5 - printed_correct)) misclassified" <<<"$show" \
   || fail "show's misclassified count disagrees with eval's accuracy"
 check_png "sprite.png" "$work/pictures/sprite.png" sprite 5
-"$dptrain" show --data "$work/good.h5" --checkpoint "$work/run" --first 3 --count 2 \
-  --output "$work/two.png" >/dev/null && check_png "sprite of 2" "$work/two.png" sprite 2
+if "$dptrain" show --data "$work/good.h5" --checkpoint "$work/run" --first 3 --count 2 \
+     --output "$work/two.png" >/dev/null
+then check_png "sprite of 2" "$work/two.png" sprite 2; else fail "show --first 3 --count 2"; fi
 
 # plot-training.py: 1 vs 2 ranks into one PNG.
 if plot=$("$python" "$source_dir/scripts/plot-training.py" "$work/ranks-1.jsonl" "$work/ranks-2.jsonl" \
@@ -152,6 +153,8 @@ touch "$work/a-file"
 expect_error "eval: --out-dir under a file" "--out-dir $work/a-file/sub: cannot create the directory" "" -- \
   "$dptrain" eval --data "$work/good.h5" --checkpoint "$work/run" --out-dir "$work/a-file/sub"
 for place in "$work/a-file" /proc/dptrain-eval; do
+  expect_error "eval: --out-dir $place refused" "--out-dir $place: cannot create the directory" "" -- \
+    "$dptrain" eval --data "$work/good.h5" --checkpoint "$work/run" --out-dir "$place"
   if "$dptrain" eval --data "$work/good.h5" --checkpoint "$work/run" --out-dir "$place" 2>&1 | grep -q '^# dptrain eval'
   then fail "eval scored the model before refusing --out-dir $place"; else pass "eval: --out-dir $place refused before scoring"; fi
 done

@@ -18,7 +18,7 @@ TEST(TransportPrecision, Bf16RoundsToNearestEven) {
   EXPECT_EQ(from_bf16(to_bf16(1.0f + 0x1p-8f)), 1.0f);                        // a tie: to even
   EXPECT_EQ(from_bf16(to_bf16(1.0f + 0x1p-7f + 0x1p-8f)), 1.0f + 0x1p-6f);    // a tie: to even
   EXPECT_EQ(from_bf16(to_bf16(1.0f + 0x1p-8f + 0x1p-12f)), 1.0f + 0x1p-7f);   // above half: up
-  EXPECT_EQ(from_bf16(to_bf16(1e30f)) / 1e30f, from_bf16(to_bf16(1e30f)) / 1e30f);  // no overflow
+  EXPECT_TRUE(std::isfinite(from_bf16(to_bf16(1e30f))));  // no overflow
   EXPECT_NEAR(from_bf16(to_bf16(1e30f)), 1e30f, 1e30f * 0x1p-8f);
   EXPECT_TRUE(std::isnan(from_bf16(to_bf16(std::numeric_limits<float>::quiet_NaN()))));
 }
