@@ -65,10 +65,17 @@ def check_epoch(number, record):
     return record
 
 
+# Of the summary's figures, the counts (the model divides by threads and ranks).
+SUMMARY_COUNTS = ["ranks", "threads", "global_batch", "epochs"]
+
+
 def check_summary(number, record):
     for key in SUMMARY_KEYS:
         if not is_number(record.get(key)):
             raise DamagedRun(f"line {number} (summary): {key} is missing or not a number")
+    for key in SUMMARY_COUNTS:
+        if record[key] != int(record[key]) or record[key] < 1:
+            raise DamagedRun(f"line {number} (summary): {key} is {record[key]}, not a count of 1 or more")
     if not isinstance(record.get("model"), str):
         raise DamagedRun(f"line {number} (summary): model is missing")
     return record
@@ -109,6 +116,8 @@ def run_row(run, path, job):
         raise DamagedRun(f"{summary['ranks']} ranks, the plan says {run.ranks}")
     if summary["model"] != run.model:
         raise DamagedRun(f"model {summary['model']}, the plan says {run.model}")
+    if summary["threads"] != run.threads:
+        raise DamagedRun(f"{summary['threads']} threads, the plan says {run.threads}")
     row = {"job_id": job, "run": run.id, "series": "+".join(run.series),
            "model": summary["model"], "nodes": run.nodes,
            "ranks_per_node": run.ranks_per_node, "ranks": summary["ranks"],
@@ -130,7 +139,8 @@ def collect(study_dir, runs, jobs):
     for run in runs:
         path = Path(study_dir) / "runs" / run.id / "metrics.jsonl"
         if not path.exists():
-            print(f"{run.id}: no metrics (job {jobs.get(run.id, 'not submitted')})")
+            warn(f"{run.id}: no metrics (job {jobs.get(run.id, 'not submitted')}); left out of "
+                 f"the report")
             continue
         try:
             rows.append(run_row(run, path, jobs.get(run.id, "")))

@@ -52,8 +52,16 @@ class ReportFiles:
         self.temporary(name).write_text(text)
 
     def commit(self):
+        # A final name that cannot be replaced (a directory there) is found before the first
+        # rename: otherwise a report would be left half new and half old.
+        for final in self.pending:
+            if final.is_dir():
+                raise StudyError(f"{final}: cannot write it (a directory is in the way)")
         for final, temporary in self.pending.items():
-            os.replace(temporary, final)
+            try:
+                os.replace(temporary, final)
+            except OSError as e:
+                raise StudyError(f"{final}: cannot write it ({(e.strerror or str(e)).lower()})") from e
         self.pending = {}
 
     def __enter__(self):

@@ -11,10 +11,13 @@ Fewer than two distinct x values leave the intercept at 0 and put everything in 
 import math
 import statistics
 
-# Parameter counts and 4 MiB gradient buckets of the registry's models (src/model/registry.cpp).
+# Parameter counts and 4 MiB gradient buckets of the registry's models (src/model/registry.cpp;
+# buckets as plan_buckets in src/comm/gradient_sync.cpp fills them, from the last layer back:
+# wide-mlp's are its last layer with the second bias, the 16 MB middle weight, the first bias,
+# and the 6.4 MB first weight).
 MODELS = {
     "quickstart-mlp": {"parameters": 669_706, "buckets": 1},
-    "wide-mlp": {"parameters": 5_824_522, "buckets": 3},
+    "wide-mlp": {"parameters": 5_824_522, "buckets": 4},
     "small-cnn": {"parameters": 421_642, "buckets": 1},
 }
 
@@ -39,25 +42,34 @@ def line_fit(points):
     return intercept, slope
 
 
-def fit_compute(rows, model):
-    """{threads: (a seconds, s seconds per sample)} for one model."""
+def compute_points(rows, model):
+    """{threads: [(batch per rank, seconds of a step without the wait for the sums)]}."""
     by_threads = {}
     for r in rows:
         if r["model"] == model:
             compute = r["step_seconds"] - r["allreduce_seconds_per_step"]
             by_threads.setdefault(int(r["threads"]), []).append((r["batch_per_rank"], compute))
+    return dict(sorted(by_threads.items()))
+
+
+def fit_compute(rows, model):
+    """{threads: (a seconds, s seconds per sample)} for one model."""
+    by_threads = compute_points(rows, model)
     if not by_threads:
         raise ValueError(f"no run of model {model} to fit its compute time")
-    return {t: line_fit(points) for t, points in sorted(by_threads.items())}
+    return {t: line_fit(points) for t, points in by_threads.items()}
 
 
-def serial_fraction(compute, batch, fallback):
-    """Amdahl's serial fraction from 1- and 2-thread step times, or `fallback`."""
-    if 1 not in compute or 2 not in compute:
+def serial_fraction(rows, model, compute, fallback):
+    """Amdahl's serial fraction from the 2-thread runs against 1 thread at the same batch, or
+    `fallback` without both: each 2-thread run's measured step beside the 1-thread line at its
+    batch (a measurement there, when there is one), the median over the 2-thread runs."""
+    two_threads = compute_points(rows, model).get(2)
+    if 1 not in compute or not two_threads:
         return fallback, False
-    t1 = compute[1][0] + compute[1][1] * batch
-    t2 = compute[2][0] + compute[2][1] * batch
-    return min(1.0, max(0.0, 2 * t2 / t1 - 1)), True
+    a, s = compute[1]
+    fractions = sorted(2 * t2 / (a + s * batch) - 1 for batch, t2 in two_threads)
+    return min(1.0, max(0.0, statistics.median(fractions))), True
 
 
 def per_bucket_points(rows, keep):
@@ -92,7 +104,8 @@ def two_term_fit(samples):
 
 
 def fit_network(rows):
-    """(alpha, beta) or None when no run had one rank on each of several nodes."""
+    """(alpha, beta) or None when no run had one rank on each of several nodes, or when those
+    runs measured no time for the bytes (so no bandwidth)."""
     points = per_bucket_points(rows, lambda r: r["nodes"] > 1 and r["ranks_per_node"] == 1)
     if not points:
         return None
@@ -101,4 +114,4 @@ def fit_network(rows):
         n = r["nodes"]
         samples.append((2 * math.ceil(math.log2(n)), 2 * (n - 1) / n * x, y))
     alpha, inverse_beta = two_term_fit(samples)
-    return alpha, (1 / inverse_beta if inverse_beta > 0 else math.inf)
+    return (alpha, 1 / inverse_beta) if inverse_beta > 0 else None

@@ -56,8 +56,9 @@ def runs_to_start(study_dir, runs):
     known = load_jobs(study_dir)
     for run in runs:
         if run.id in known:
-            print(f"{run.id}: skipped, already has job {known[run.id]} in jobs.json "
-                  f"(remove it there to run it again)")
+            print(f"{run.id}: skipped, already has job {known[run.id]} in jobs.json (to run "
+                  f"it again, remove it there and remove {run_dir(study_dir, run)}: a job "
+                  f"finds its checkpoints there and resumes, training nothing)")
     return [run for run in runs if run.id not in known]
 
 
@@ -106,8 +107,10 @@ def jobs_in_queue(job_ids):
 
 
 def wait_for_jobs(job_ids, poll_seconds=0.5):
-    """Polls squeue until none of the jobs is pending or running (sbatch --wait polls slowly)."""
-    pending, failures = set(job_ids), 0
+    """Polls squeue until none of the jobs is pending or running (sbatch --wait polls slowly).
+    Only Slurm's job ids count: a run done with mpirun ("local-N") was over when it was
+    recorded, and squeue would refuse the whole list for it ("Invalid job id")."""
+    pending, failures = {job for job in job_ids if job.isdigit()}, 0
     squeue_pause = squeue_pause_seconds()  # checked before the first wait
     while pending:
         listed, message = jobs_in_queue(pending)

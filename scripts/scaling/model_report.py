@@ -54,17 +54,27 @@ def check_assumption(path, key, item):
         raise StudyError(f"{where}: source (where the value comes from) is missing")
 
 
-def workload_from(rows, model, batch, assumptions):
+def one_thread_compute(compute, sigma):
+    """The compute line at 1 thread (the model's unit) and the thread count it came from: the
+    1-thread fit, else the fewest threads measured, times their Amdahl speedup (a study of
+    24 x 8 layouts alone has no 1-thread run)."""
+    threads = min(compute)
+    intercept, per_sample = compute[threads]
+    speedup = predict.thread_speedup(threads, sigma)
+    return intercept * speedup, per_sample * speedup, threads
+
+
+def workload_from(rows, model, assumptions):
     compute = fit.fit_compute(rows, model)
-    intercept, per_sample = compute.get(1, next(iter(compute.values())))
-    sigma, measured = fit.serial_fraction(compute, batch,
+    sigma, measured = fit.serial_fraction(rows, model, compute,
                                           assumptions["serial_fraction_if_unmeasured"]["value"])
+    intercept, per_sample, from_threads = one_thread_compute(compute, sigma)
     intra = fit.fit_intra_node(rows) or (0.0, 0.0)
     w = predict.Workload(gradient_bytes=fit.gradient_bytes(model),
                          buckets=fit.MODELS[model]["buckets"], compute_intercept_s=intercept,
                          compute_per_sample_s=per_sample, serial_fraction=sigma,
                          node_alpha_s=intra[0], node_seconds_per_byte=intra[1])
-    return w, compute, measured
+    return w, compute, measured, from_threads
 
 
 def trillium_machine(a):
@@ -97,11 +107,15 @@ def prediction_table(rows):
     return "\n".join(lines)
 
 
-def inputs_table(w, compute, thread_measured, network, a):
+def inputs_table(w, compute, thread_measured, from_threads, network, a):
     lines = ["| input | value | from |", "|---|---|---|"]
     for threads, (intercept, slope) in compute.items():
         lines.append(f"| compute, {threads} thread(s) | {intercept * 1e3:.2f} ms/step + "
                      f"{slope * 1e6:.1f} µs/sample | measured |")
+    if from_threads != 1:
+        lines.append(f"| compute, 1 thread | {w.compute_intercept_s * 1e3:.2f} ms/step + "
+                     f"{w.compute_per_sample_s * 1e6:.1f} µs/sample | {from_threads} threads' "
+                     f"times their speedup at the serial fraction below (no 1-thread run) |")
     lines.append(f"| serial fraction of a rank's threads | {w.serial_fraction:.2f} | "
                  f"{'measured (1 vs 2 threads)' if thread_measured else 'assumption'} |")
     lines.append(f"| reduction within a node | {w.node_alpha_s * 1e6:.0f} µs/bucket + "
@@ -109,6 +123,9 @@ def inputs_table(w, compute, thread_measured, network, a):
     if network:
         lines.append(f"| network of the measuring machine | {network[0] * 1e6:.0f} µs latency, "
                      f"{network[1] / 1e9:.2f} GB/s | measured (2-node runs) |")
+    else:
+        lines.append("| network of the measuring machine | not measured (that needs runs of one "
+                     "rank on each of 2 or more nodes) | the assumed network below |")
     for key, item in a.items():
         lines.append(f"| {key} | {item['value']:g} | {item['source']} |")
     return "\n".join(lines)
@@ -121,7 +138,7 @@ def write_model(report_files, rows, model, batch, assumptions):
     a, machine_name = assumptions
     # Communication costs come from every model's runs (more gradient sizes); the rest from
     # the workload's own.
-    w, compute, thread_measured = workload_from(rows, model, batch, a)
+    w, compute, thread_measured, from_threads = workload_from(rows, model, a)
     network = fit.fit_network(rows)
     rows = [r for r in rows if r["model"] == model]
     trillium = trillium_machine(a)
@@ -134,8 +151,10 @@ def write_model(report_files, rows, model, batch, assumptions):
     paying, slower = predict.strong_scaling_limit(trillium_rows)
     at16 = next(r for r in trillium_rows if r["nodes"] == 16)
     label = f"{machine_name}, {ranks} x {threads}"
-    plots.model_plot({label: trillium_rows,
-                      f"this machine's network, {here_layout[0]} x {here_layout[1]}": here_rows},
+    # Without a measured network, this machine's curve uses the assumed one: its label says so.
+    here_label = (f"this machine, {here_layout[0]} x {here_layout[1]}"
+                  + ("" if network else f", {machine_name}'s assumed network"))
+    plots.model_plot({label: trillium_rows, here_label: here_rows},
                      {"strong": series_rows(rows, "strong"), "weak": series_rows(rows, "weak")},
                      report_files.temporary("model.png"))
     summary = {"model": model, "batch_per_rank": batch, "recommended_layout": [ranks, threads],
@@ -152,8 +171,9 @@ def write_model(report_files, rows, model, batch, assumptions):
             f"to {paying} nodes" + (f"; from {slower} nodes on, more nodes make steps slower."
                                     if slower else "."), "",
             f"### Predicted, {label}", "", prediction_table(trillium_rows), "",
-            f"### Predicted, this machine ({here_layout[0]} x {here_layout[1]} per node)", "",
+            f"### Predicted, this machine ({here_layout[0]} x {here_layout[1]} per node"
+            + (")" if network else f"; network not measured: {machine_name}'s assumed one)"), "",
             prediction_table(here_rows), "", "### Inputs", "",
-            inputs_table(w, compute, thread_measured, network, a), ""]
+            inputs_table(w, compute, thread_measured, from_threads, network, a), ""]
     report_files.write_text("model.md", "\n".join(text))
     return summary

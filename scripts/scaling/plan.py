@@ -92,7 +92,24 @@ def check_started_runs(study_dir, runs, train_args, jobs):
                              f"and runs/ to start again)")
 
 
+# `dptrain train` options that every run gets from the study: given again in --train-args, each
+# run would fail at its start ("--epochs: At Most 1 required but received 2"), in the queue.
+STUDY_OPTIONS = {"--model": "--model", "--epochs": "--epochs", "--batch-size": "--batch-per-rank",
+                 "--threads": "--layouts", "--data": None, "--metrics": None, "--out-dir": None,
+                 "--checkpoint-dir": None, "--resume": None}
+
+
+def check_train_args(train_args):
+    for word in train_args.split():
+        name = word.split("=", 1)[0]
+        if name in STUDY_OPTIONS:
+            own = STUDY_OPTIONS[name]
+            how = f"use scaling-study.sh's {own}" if own else "the study sets it for each run"
+            raise StudyError(f"--train-args '{train_args}': {name} is not for --train-args ({how})")
+
+
 def save_plan(study_dir, runs, train_args, jobs):
+    check_train_args(train_args)
     check_started_runs(study_dir, runs, train_args, jobs)
     path = prepare_study(study_dir) / "plan.json"
     files.write_text(path, json.dumps({"train_args": train_args,
