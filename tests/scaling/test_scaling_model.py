@@ -66,6 +66,11 @@ class ScalingModel(unittest.TestCase):
         status, out = study_tool("plan", "--study", str(self.study), *args)
         self.assertEqual(status, 0, out)
 
+    def plan_small(self, layouts="1x1"):
+        """quickstart-mlp on 1 and 2 nodes of 2 cores, a global batch of 128."""
+        self.plan("--nodes", "1,2", "--layouts", layouts, "--cores-per-node", "2",
+                  "--global-batch", "128", "--model", "quickstart-mlp")
+
     def report(self):
         status, out = study_tool("report", "--study", str(self.study))
         self.assertEqual(status, 0, out)
@@ -77,7 +82,7 @@ class ScalingModel(unittest.TestCase):
         self.plan("--nodes", "1,2", "--layouts", "24x8", "--model", "small-cnn")
         write_metrics(self.study, a=0.001, s=0.0004, sigma=ASSUMED_SIGMA, wait=0.0005)
         model, text = self.report()
-        weak = [r for r in json.loads(json.dumps(model))["this_machine"] if r["nodes"] == 1][0]
+        weak = next(r for r in model["this_machine"] if r["nodes"] == 1)
         step = (0.001 + 0.0004 * 64) / (1 / (ASSUMED_SIGMA + (1 - ASSUMED_SIGMA) / 8)) + 0.0005
         measured = 24 * 64 / step
         self.assertAlmostEqual(weak["weak_samples_per_second"] / measured, 1.0, delta=0.02)
@@ -96,8 +101,7 @@ class ScalingModel(unittest.TestCase):
         self.assertIn("| serial fraction of a rank's threads | 0.30 | measured", text)
 
     def test_a_network_that_took_no_time_is_not_measured(self):
-        self.plan("--nodes", "1,2", "--layouts", "1x1", "--cores-per-node", "2",
-                  "--global-batch", "128", "--model", "quickstart-mlp")
+        self.plan_small()
         write_metrics(self.study, a=0.001, s=0.00002, sigma=0.1, wait=0.0)
         model, text = self.report()  # strict_json: no Infinity in model.json
         self.assertIsNone(model["network_measured"])
@@ -105,8 +109,7 @@ class ScalingModel(unittest.TestCase):
         self.assertIn("network not measured", text)
 
     def test_report_files_change_together_or_not_at_all(self):
-        self.plan("--nodes", "1,2", "--layouts", "1x1", "--cores-per-node", "2",
-                  "--global-batch", "128", "--model", "quickstart-mlp")
+        self.plan_small()
         write_metrics(self.study, a=0.001, s=0.00002, sigma=0.1, wait=0.0002)
         self.report()
         before = {name: (self.study / name).read_bytes()
@@ -122,8 +125,7 @@ class ScalingModel(unittest.TestCase):
         self.assertEqual(list(self.study.glob(".*.tmp.*")), [])
 
     def test_a_run_with_zero_threads_is_left_out(self):
-        self.plan("--nodes", "1,2", "--layouts", "1x1,2x1", "--cores-per-node", "2",
-                  "--global-batch", "128", "--model", "quickstart-mlp")
+        self.plan_small("1x1,2x1")
         write_metrics(self.study, a=0.001, s=0.00002, sigma=0.1, wait=0.0002)
         damaged = next(self.study.glob("runs/*n1-1x1-b64/metrics.jsonl"))
         damaged.write_text(damaged.read_text().replace('"threads": 1,', '"threads": 0,'))
@@ -147,8 +149,7 @@ class ScalingModel(unittest.TestCase):
     def test_submit_wait_waits_for_slurm_jobs_beside_local_runs(self):
         # squeue as Slurm's: refuses the whole list for an id that is not a number; lists job
         # 5001 for its first 3 calls.
-        self.plan("--nodes", "1,2", "--layouts", "1x1", "--cores-per-node", "2",
-                  "--global-batch", "128", "--model", "quickstart-mlp")
+        self.plan_small()
         plan = json.loads((self.study / "plan.json").read_text())
         ids = [run["id"] for run in plan["runs"]]
         (self.study / "jobs.json").write_text(json.dumps(
