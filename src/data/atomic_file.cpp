@@ -121,10 +121,12 @@ void replace_atomically(const std::string& path,
 
 void write_text_atomically(const std::string& path, const std::string& text) {
   replace_atomically(path, [&](const std::string& temporary) {
+    errno = 0;
     std::ofstream out(temporary, std::ios::binary);
     out << text;
     out.close();
-    if (!out) throw Error(path + ": cannot write");
+    // The stream keeps no error code; errno still holds the system's (a full disk, a quota).
+    if (!out) throw Error(path + ": cannot write (" + (errno ? std::strerror(errno) : "disk full?") + ")");
   });
 }
 

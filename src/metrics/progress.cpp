@@ -77,7 +77,11 @@ void ProgressReporter::start_epoch(int epoch) {
 void ProgressReporter::step(const StepProgress& p) {
   if (mode_ == ProgressMode::off) return;
   const bool first = p.epoch != epoch_;
-  if (first) start_epoch(p.epoch);
+  if (first) {
+    start_epoch(p.epoch);
+    // A resumed epoch starts part-way: its next line is at the next tenth, not at once.
+    if (p.steps > 0) last_tenth_ = 10 * (p.step - p.steps_run) / p.steps;
+  }
   if (mode_ == ProgressMode::bar) {
     // The first and last steps always show; in between, a terminal needs no more than a
     // few redraws a second, and each one costs a write.

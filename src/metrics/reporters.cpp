@@ -38,9 +38,10 @@ void ConsoleReporter::epoch(const EpochMetrics& m) {
   const double share = m.epoch_seconds > 0 ? m.allreduce_seconds / m.epoch_seconds : 0.0;
   std::snprintf(line, sizeof line,
                 "epoch %d: train loss %.4f, test loss %.4f, test accuracy %.1f%%, %.2f s, "
-                "%.0f samples/s, %.1f%% in gradient averaging",
+                "%.0f samples/s, %.1f%% in gradient averaging%s",
                 m.epoch, m.train_loss, m.test_loss, 100.0 * m.test_accuracy, m.epoch_seconds,
-                m.samples_per_second, 100.0 * share);
+                m.samples_per_second, 100.0 * share,
+                m.partial ? " (the part after the checkpoint)" : "");
   out_ << line << std::endl;
   if (m.ranks < 2) return;
   const PhaseReport& p = m.phases;
@@ -68,13 +69,12 @@ JsonLinesReporter::JsonLinesReporter(const std::string& path) : path_(path) {
 }
 
 void JsonLinesReporter::write(const nlohmann::json& record) {
-  if (!out_.is_open() && !kept_.empty()) {
-    // The earlier epochs and the first new one replace the file in one rename: a failure here
-    // leaves the file as the interrupted run left it.
+  if (!out_.is_open()) {
+    // The first record (after a resume, with the earlier epochs' records) replaces the file in
+    // one rename: a failure here (a full disk) leaves an earlier run's file as it was.
     write_text_atomically(path_, kept_ + record.dump() + "\n");
     out_.open(path_, std::ios::app);
   } else {
-    if (!out_.is_open()) out_.open(path_, std::ios::trunc);
     out_ << record.dump() << std::endl;
   }
   if (!out_) throw Error(path_ + ": writing metrics failed (disk full?)");
@@ -113,6 +113,7 @@ void JsonLinesReporter::epoch(const EpochMetrics& m) {
       {"learning_rate", m.learning_rate},
       {"samples", m.samples},
       {"steps", m.steps},
+      {"partial", m.partial},
       {"slowest_rank", m.phases.straggler()},
       {"phases", phases_json(m.phases)}};
   write(record);

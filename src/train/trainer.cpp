@@ -179,10 +179,13 @@ void Trainer::compute_step(const RawBatch& raw, double weight, double lr, PhaseS
     // A weight of exactly 1 (one rank, full batches) needs no multiplication: one kernel less.
     (weight == 1.0 ? loss : loss * weight).backward();
     epoch_loss_.add_(loss.detach(), static_cast<double>(samples));
-    clock.lap(phases.backward);
   }
-  if (sync_) sync_->finish();
-  clock.lap(phases.communication);
+  // After the block: releasing the step's tensors is backward's time, not the wait for sums.
+  clock.lap(phases.backward);
+  if (sync_) {  // one rank waits for nothing: its record says 0
+    sync_->finish();
+    clock.lap(phases.communication);
+  }
   if (!sync_ || !sync_->steps_parameters()) update_parameters(lr);
   clock.lap(phases.optimizer);
 }
@@ -263,7 +266,9 @@ bool Trainer::train_epoch(int epoch, EpochMetrics& metrics, MetricsReporter* rep
   phases_ = PhaseSeconds();
   comm_.barrier();  // epochs start together, so epoch time measures the slowest rank
   const auto start = std::chrono::steady_clock::now();
+  double checkpoint_seconds = 0.0;  // within the epoch, left out of its time
   const std::int64_t first_step = position_.step;
+  const bool partial = first_step > 0 || !earlier_segments_.empty();
   epoch_loss_.zero_();
   // The loss as last read back from the device, and the samples it covers.
   double loss_sum = 0.0, samples = 0.0, samples_in_loss = 0.0;
@@ -278,13 +283,20 @@ bool Trainer::train_epoch(int epoch, EpochMetrics& metrics, MetricsReporter* rep
     if (reporter) {
       reporter->step({epoch + 1, step + 1, steps, step + 1 - first_step,
                       samples * comm_.size(), samples_in_loss > 0 ? loss_sum / samples_in_loss : 0.0,
-                      seconds_since(start)});
+                      seconds_since(start) - checkpoint_seconds});
     }
     position_ = step + 1 < steps ? TrainingPosition{epoch, step + 1} : TrainingPosition{epoch + 1, 0};
     if (step + 1 == steps) earlier_segments_.clear();  // a checkpoint here is of the next epoch, whole
     const StepDecision decision = control_->after_step(++steps_done_, !failure_.empty());
     if (decision == StepDecision::fail) fail_together(comm_, failure_);
-    if (decision != StepDecision::proceed && checkpointer_) save_checkpoint();
+    if (decision != StepDecision::proceed && checkpointer_) {
+      // At the epoch's last step, after the epoch's record (Trainer::run).
+      if (step + 1 == steps) {
+        checkpoint_after_record_ = true;
+      } else {
+        checkpoint_seconds += save_checkpoint_within_epoch();
+      }
+    }
     if (decision == StepDecision::checkpoint_and_stop) {
       stop_agreed_ = true;
       // At the epoch's last step the epoch is whole: it is evaluated and reported like any
@@ -295,7 +307,9 @@ bool Trainer::train_epoch(int epoch, EpochMetrics& metrics, MetricsReporter* rep
   fail_together(comm_, failure_);  // a divergence since the last agreement
   position_ = {epoch + 1, 0};  // also after an epoch with no steps left to run
   earlier_segments_.clear();
-  metrics = finish_epoch(epoch, loss_sum, samples, seconds_since(start));
+  metrics = finish_epoch(epoch, loss_sum, samples, seconds_since(start) - checkpoint_seconds);
+  metrics.steps = steps - first_step;
+  metrics.partial = partial;
   return true;
 }
 
@@ -338,10 +352,14 @@ RunSummary Trainer::run(MetricsReporter* reporter) {
       summary.stopped = true;
       break;
     }
-    if (control_->checkpoint_due_after_epoch(epoch + 1) && !(last_checkpoint_position_ == position_)) {
+    if (reporter) reporter->epoch(m);
+    // The record before the checkpoint: a job killed between the two resumes from the checkpoint
+    // before and trains and records the epoch again; the other way round the record was lost.
+    if ((checkpoint_after_record_ || control_->checkpoint_due_after_epoch(epoch + 1)) &&
+        !(last_checkpoint_position_ == position_)) {
       save_checkpoint();
     }
-    if (reporter) reporter->epoch(m);
+    checkpoint_after_record_ = false;
     summary.epochs = m.epoch;
     summary.total_samples += m.samples;
     summary.total_seconds += m.epoch_seconds;

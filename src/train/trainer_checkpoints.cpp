@@ -2,6 +2,7 @@
 // layouts this data could have had, and writing them where RunControl decides.
 #include "dptrain/train/trainer.h"
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,13 @@ bool Trainer::parameters_finite() const {
     if (!torch::isfinite(p).all().item<bool>()) return false;
   }
   return true;
+}
+
+double Trainer::save_checkpoint_within_epoch() {
+  const auto start = std::chrono::steady_clock::now();
+  save_checkpoint();
+  comm_.barrier();  // the other ranks wait for rank 0's write here, not in the next step's sums
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void Trainer::save_checkpoint() {

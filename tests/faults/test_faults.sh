@@ -177,8 +177,12 @@ resume_in_turns() {
     turn 2 5steps --epochs 1 --resume && keep_only ckpt-e0000-s00000030.dpt &&
     turn 4 1epoch --epochs 2 --resume --metrics "$work/turns.jsonl"
   local status=$?
+  # The resumed epoch's record says it covers only the part after the checkpoint.
   if [ "$status" -eq 0 ] && [ "$(epoch_samples "$work/turns.jsonl" 1)" = 719 ] &&
      [ "$(epoch_samples "$work/turns.jsonl" 2)" = 1999 ] &&
+     grep '"epoch":1,' "$work/turns.jsonl" | grep -q '"partial":true' &&
+     grep '"epoch":2,' "$work/turns.jsonl" | grep -q '"partial":false' &&
+     grep -q '^epoch 1: .*(the part after the checkpoint)$' "$work/turns.log" &&
      grep -q 'at epoch 1 step 30 (written by 2 ranks: these 4 train the rest of epoch 1)' "$work/turns.log"; then
     ok "one epoch in turns of 3, 2 and 4 ranks: the last turn trains the 719 samples left, then whole epochs"
   else
@@ -206,6 +210,24 @@ metrics_across_resumes() {
     ok "metrics across a resume: epochs 1 and 2 kept as written, 3 to 5 after them, one summary"
   else
     fail "metrics across resumes: epochs '$epochs'"; cut -c1-80 "$m"
+  fi
+}
+
+# Writing the first record fails (a file size limit stands in for a full disk or quota, on
+# the rank alone: mpirun's own files are not limited): one error line, and an earlier run's
+# metrics file stays whole.
+metrics_write_fails() {
+  local m=$work/metrics-kept.jsonl out status
+  cp "$work/metrics-resumed.jsonl" "$m"
+  out=$("$mpiexec" -n 1 sh -c "ulimit -f 1; trap '' XFSZ; exec $dptrain train --data $work/data.h5 \
+    --batch-size 16 --threads 1 --epochs 1 --progress off --metrics $m" 2>&1)
+  status=$?
+  if [ "$status" -ne 0 ] && [ "$(grep -c '^dptrain: error: ' <<<"$out")" -eq 1 ] &&
+     grep -q "^dptrain: error: $m: " <<<"$out" && cmp -s "$m" "$work/metrics-resumed.jsonl" &&
+     [ -z "$(find "$work" -maxdepth 1 -name '.metrics-kept.jsonl.*')" ]; then
+    ok "metrics file that cannot be written: $(grep '^dptrain: error' <<<"$out"), the earlier file whole"
+  else
+    fail "metrics file that cannot be written: status $status"; grep -v '^epoch' <<<"$out" | head -5
   fi
 }
 
@@ -313,7 +335,7 @@ stop_at_epoch_end() {
   "$mpiexec" -n 2 "$dptrain" train --data "$work/data.h5" --batch-size 2000 --threads 1 --epochs 100000 \
     --progress off --checkpoint-dir "$dir/ck" --metrics "$dir/m.jsonl" > "$dir.log" 2>&1 &
   local launcher=$!
-  for _ in $(seq 600); do [ "$(grep -c '"epoch"' "$dir/m.jsonl" 2>/dev/null)" -ge 2 ] && break; sleep 0.05; done
+  for _ in $(seq 600); do [ "$(grep -s '"epoch"' "$dir/m.jsonl" | wc -l)" -ge 2 ] && break; sleep 0.05; done
   for pid in $(pgrep -f "^$dptrain train --data $work/data.h5 .*$dir/ck"); do
     tr '\0' '\n' < "/proc/$pid/environ" | grep -qx 'OMPI_COMM_WORLD_RANK=1' && rank1=$pid
   done
@@ -382,19 +404,24 @@ diverging_loss() {
     fi
   done
   # One step per epoch (the 1999 samples in one batch): its loss is finite, the parameters it
-  # leaves make the test loss NaN. The checkpoint due after that step holds them (huge but
-  # finite), and eval refuses to score it (the argmax of NaNs would be a 10 % "accuracy").
+  # leaves make the test loss NaN. The checkpoint due at that step is written only after the
+  # epoch is evaluated and recorded, so the diverged run leaves none.
   "$dptrain" train --data "$work/data.h5" --epochs 3 --lr 1e30 --batch-size 1999 --threads 1 \
-    --progress off --checkpoint-dir "$work/nan-ck" --checkpoint-every 1steps > "$work/nan-test.log" 2>&1
+    --progress off --checkpoint-dir "$work/nan-end" --checkpoint-every 1steps > "$work/nan-test.log" 2>&1
   status=$?
   if [ "$status" -eq 1 ] && grep -q '^dptrain: error: training diverged: test loss is nan after epoch 1 ' "$work/nan-test.log" &&
-     [ -z "$(foreign_lines "$work/nan-test.log")" ]; then
-    ok "non-finite parameters after the last step: $(grep -o 'training diverged.*' "$work/nan-test.log")"
+     [ -z "$(foreign_lines "$work/nan-test.log")" ] && [ -z "$(ls -A "$work/nan-end")" ]; then
+    ok "non-finite parameters after the last step: $(grep -o 'training diverged.*' "$work/nan-test.log"), no checkpoint"
   else
-    fail "non-finite parameters after the last step: status $status"; tail -5 "$work/nan-test.log"
+    fail "non-finite parameters after the last step: status $status"; tail -5 "$work/nan-test.log"; ls "$work/nan-end"
   fi
+  # Two steps per epoch: the checkpoint after the first holds its parameters (huge but finite),
+  # the second step's loss is NaN. eval refuses to score that checkpoint (the argmax of NaNs
+  # would be a 10 % "accuracy").
+  "$dptrain" train --data "$work/data.h5" --epochs 3 --lr 1e30 --batch-size 1000 --threads 1 \
+    --progress off --checkpoint-dir "$work/nan-ck" --checkpoint-every 1steps > "$work/nan-mid.log" 2>&1
   expect_refused "eval of the diverged run's checkpoint" \
-    "nan-ck/ckpt-e0001-s00000000.dpt: the model's outputs are not finite (NaN or Inf)" \
+    "nan-ck/ckpt-e0000-s00000001.dpt: the model's outputs are not finite (NaN or Inf)" \
     "$dptrain" eval --data "$work/data.h5" --checkpoint "$work/nan-ck"
 }
 
@@ -407,6 +434,7 @@ signal_storm
 resume_on_fewer_ranks
 resume_in_turns
 metrics_across_resumes
+metrics_write_fails
 resume_finished_run
 stop_before_first_epoch
 stop_at_epoch_end

@@ -65,6 +65,20 @@ TEST(Progress, LinesModeWithFewStepsWritesOneLinePerTenthReached) {
   EXPECT_NE(out.find(" 66% (2/3 steps)"), std::string::npos) << out;
 }
 
+// Resumed at step 805 of 1875 (42 %): the next line is at 50 %, not at the first step with
+// the rate of one step.
+TEST(Progress, LinesModeAfterAResumeWritesFromTheNextTenth) {
+  std::ostringstream out;
+  ProgressReporter reporter(out, ProgressMode::lines);
+  for (std::int64_t step = 806; step <= 937; ++step) {
+    reporter.step({1, step, 1875, step - 805, 128.0 * (step - 805), 2.0, 0.001 * (step - 805)});
+  }
+  EXPECT_EQ(out.str(), "");
+  reporter.step({1, 938, 1875, 133, 128.0 * 133, 2.0, 0.133});
+  EXPECT_EQ(count(out.str(), "\n"), 1u);
+  EXPECT_NE(out.str().find(" 50% (938/1875 steps)"), std::string::npos) << out.str();
+}
+
 TEST(Progress, BarModeRedrawsInPlaceAtMostTenTimesASecond) {
   // 1000 steps of 1 ms: one second, so the first and last step plus ~10 throttled redraws.
   const std::string out = run_epochs(ProgressMode::bar, 1, 1000, 0.001);

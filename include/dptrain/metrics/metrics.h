@@ -48,7 +48,9 @@ struct EpochMetrics {
   double allreduce_seconds = 0.0;   // time in gradient averaging (slowest rank)
   double learning_rate = 0.0;       // at the end of the epoch
   std::int64_t samples = 0;         // training samples in the epoch, all ranks
-  std::int64_t steps = 0;
+  std::int64_t steps = 0;           // steps run in the epoch
+  // Resumed from a checkpoint inside the epoch: the record covers only the part run after it.
+  bool partial = false;
   int ranks = 1;
   PhaseReport phases;               // per-rank time breakdown
 };

@@ -69,6 +69,9 @@ class Trainer {
   EpochMetrics finish_epoch(int epoch, double loss_sum, double samples, double seconds);
   PhaseReport gather_phases();
   void save_checkpoint();
+  // A checkpoint within an epoch: its seconds (writing, and the other ranks waiting for it),
+  // which are not the epoch's training time.
+  double save_checkpoint_within_epoch();
   bool parameters_finite() const;
   // Throws unless the layouts a checkpoint records fit this run's data and batch.
   void check_layouts(const CheckpointInfo& info, const std::string& path) const;
@@ -111,6 +114,8 @@ class Trainer {
   std::unique_ptr<Checkpointer> checkpointer_;
   std::unique_ptr<RunControl> control_;
   bool stop_agreed_ = false;  // the ranks agreed to stop (at an epoch's last step: after it)
+  // A checkpoint fell due at an epoch's last step: written once the epoch is recorded.
+  bool checkpoint_after_record_ = false;
   std::string last_checkpoint_;
   TrainingPosition last_checkpoint_position_{-1, -1};
   torch::Tensor epoch_loss_;  // of the epoch so far, on the device
