@@ -108,7 +108,7 @@ if one:
     if largest > 1:
         e = dp[largest]["samples_per_second"] / (largest * one)
         check(f"dptrain {largest} ranks / dptrain 1 rank", e >= min_eff,
-              f"{largest * e:.2f}x, efficiency {100 * e:.0f}% (expected >= {100 * min_eff:.0f}%)")
+              f"{largest * e:.2f}x, efficiency {100 * e:.1f}% (expected >= {100 * min_eff:.0f}%)")
 r = dp[largest]["samples_per_second"] / ddp[largest]["samples_per_second"]
 check(f"dptrain {largest} ranks / DDP gloo {largest} ranks", r >= min_ddp, f"{r:.2f}x (expected >= {min_ddp})")
 
