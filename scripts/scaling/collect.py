@@ -7,10 +7,9 @@ import csv
 import io
 import json
 import math
-import sys
 from pathlib import Path
 
-from files import StudyError
+from files import StudyError, warn
 
 COLUMNS = ["job_id", "run", "series", "model", "nodes", "ranks_per_node", "ranks", "threads",
            "batch_per_rank", "global_batch", "epochs", "samples_per_second", "epoch_seconds",
@@ -116,8 +115,11 @@ def run_row(run, path, job):
         raise DamagedRun(f"{summary['ranks']} ranks, the plan says {run.ranks}")
     if summary["model"] != run.model:
         raise DamagedRun(f"model {summary['model']}, the plan says {run.model}")
-    if summary["threads"] != run.threads:
-        raise DamagedRun(f"{summary['threads']} threads, the plan says {run.threads}")
+    for key, planned in (("threads", run.threads), ("epochs", run.epochs),
+                         ("global_batch", run.global_batch)):
+        if summary[key] != planned:
+            raise DamagedRun(f"{key} {summary[key]}, the plan says {planned} (a run of an "
+                             f"earlier plan?)")
     row = {"job_id": job, "run": run.id, "series": "+".join(run.series),
            "model": summary["model"], "nodes": run.nodes,
            "ranks_per_node": run.ranks_per_node, "ranks": summary["ranks"],
@@ -126,10 +128,6 @@ def run_row(run, path, job):
            "test_accuracy": summary["final_test_accuracy"]}
     row.update(measure(epochs))
     return row
-
-
-def warn(message):
-    print(f"scaling-study: warning: {message}", file=sys.stderr)
 
 
 def collect(study_dir, runs, jobs):

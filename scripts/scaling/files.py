@@ -3,11 +3,16 @@ own directory and renamed when complete, so a failure (or Ctrl-C) never leaves h
 a report's files are renamed together, so they never mix a new report with an old one."""
 
 import os
+import sys
 from pathlib import Path
 
 
 class StudyError(Exception):
     """A failure the user can fix (bad input, a failed command): reported in one line."""
+
+
+def warn(message):
+    print(f"scaling-study: warning: {message}", file=sys.stderr)
 
 
 def temporary_name(path):

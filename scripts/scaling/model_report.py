@@ -78,12 +78,13 @@ def workload_from(rows, model, assumptions):
 
 
 def trillium_machine(a):
-    return predict.Machine(cores_per_node=a["cores_per_node"]["value"],
+    # Whole numbers (checked), given as 192 or 192.0: counted as ranks, never printed as 192.0.
+    return predict.Machine(cores_per_node=int(a["cores_per_node"]["value"]),
                            network_latency_s=a["network_latency_s"]["value"],
                            network_bandwidth=a["network_bandwidth_bytes_per_s"]["value"],
                            node_memory_bandwidth=a["node_memory_bandwidth_bytes_per_s"]["value"],
                            core_speed=a["core_speed_vs_measured"]["value"],
-                           dataset_samples=a["dataset_samples"]["value"])
+                           dataset_samples=int(a["dataset_samples"]["value"]))
 
 
 def measured_machine(rows, a, network):

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import files
-from files import StudyError
+from files import StudyError, warn
 from fit import MODELS
 
 
@@ -50,6 +50,12 @@ def plan_study(nodes, layouts, global_batch, batch_per_rank, models, epochs, cor
             run.series.append(series)
 
     ranks, threads = layouts[0]  # the node series use the first layout
+    for n in nodes:
+        if global_batch % (n * ranks):
+            per_rank = global_batch // (n * ranks)
+            warn(f"--global-batch {global_batch} does not divide among the {n * ranks} ranks of "
+                 f"{n} node(s): the strong series runs {per_rank} samples per rank there, a "
+                 f"global batch of {per_rank * n * ranks}")
     for model in models:
         for n in nodes:
             add("strong", n, ranks, threads, global_batch // (n * ranks))

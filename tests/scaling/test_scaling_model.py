@@ -134,6 +134,34 @@ class ScalingModel(unittest.TestCase):
         self.assertIn("threads is 0, not a count of 1 or more", out)
         self.assertNotIn("Traceback", out)
 
+    def test_runs_of_an_earlier_plan_are_left_out(self):
+        self.plan_small()
+        write_metrics(self.study, a=0.001, s=0.00002, sigma=0.1, wait=0.0002, epochs=3)
+        status, out = study_tool("report", "--study", str(self.study))
+        self.assertNotEqual(status, 0, out)  # every run is of another plan: none is usable
+        self.assertIn("epochs 3, the plan says 2 (a run of an earlier plan?)", out)
+
+    def test_a_global_batch_that_does_not_divide_is_named_at_plan(self):
+        status, out = study_tool("plan", "--study", str(self.study), "--nodes", "1,16",
+                                 "--layouts", "24x8", "--global-batch", "3000")
+        self.assertEqual(status, 0, out)
+        self.assertIn("warning: --global-batch 3000 does not divide among the 384 ranks of 16 "
+                      "node(s): the strong series runs 7 samples per rank there, a global batch "
+                      "of 2688", out)
+        self.assertEqual(out.count("warning:"), 1, out)  # 3000 divides among 24 ranks
+
+    def test_whole_numbers_written_as_decimals_stay_whole(self):
+        assumptions = json.loads((SOURCE / "scripts/scaling/trillium.json").read_text())
+        assumptions["cores_per_node"]["value"] = 192.0
+        path = Path(self.scratch.name) / "decimal.json"
+        path.write_text(json.dumps(assumptions))
+        self.plan_small()
+        write_metrics(self.study, a=0.001, s=0.00002, sigma=0.1, wait=0.0002)
+        status, out = study_tool("report", "--study", str(self.study), "--assumptions", str(path))
+        self.assertEqual(status, 0, out)
+        self.assertIn("recommended layout 192 x 1", out)
+        self.assertNotIn("192.0", (self.study / "model.md").read_text())
+
     def test_train_args_may_not_repeat_what_the_study_sets(self):
         for extra, hint in (("--epochs 1", "use scaling-study.sh's --epochs"),
                             ("--threads=2", "use scaling-study.sh's --layouts"),
