@@ -260,6 +260,22 @@ void warn_if_batch_exceeds_shard(const TrainConfig& c, const Communicator& comm,
             << "whole shard (--batch-size is per rank)" << std::endl;
 }
 
+// Options that only work with another: given alone they change nothing, which the user
+// should hear of (a warm-up thought to be running, checkpoints thought to be written).
+void warn_of_options_without_effect(const TrainConfig& c, const Communicator& comm) {
+  if (comm.rank() != 0) return;
+  const TrainConfig defaults;
+  if (c.warmup_epochs != defaults.warmup_epochs && c.lr_scaling == LrScaling::none) {
+    std::cerr << "dptrain: warning: --warmup-epochs has no effect without --lr-scaling linear "
+              << "(it ramps the scaled rate)" << std::endl;
+  }
+  if (c.checkpoint_dir.empty() && (c.checkpoint_every != defaults.checkpoint_every ||
+                                   c.keep_checkpoints != defaults.keep_checkpoints)) {
+    std::cerr << "dptrain: warning: --checkpoint-every and --keep-checkpoints have no effect "
+              << "without --checkpoint-dir: no checkpoints are written" << std::endl;
+  }
+}
+
 // Continues from the newest intact checkpoint; a damaged one is never loaded, the one before
 // it serves. Returns what to tell the user: a note for the log, a warning for stderr.
 struct ResumeReport {
@@ -393,6 +409,7 @@ int run_train(TrainCommand& t, int argc, char** argv) {
   warn_if_oversubscribed(t.config, comm);
   warn_if_badly_bound(t.config, comm);
   warn_if_batch_exceeds_shard(t.config, comm, setup.train_samples);
+  warn_of_options_without_effect(t.config, comm);
   return train_or_abort(t, comm, setup);
 }
 

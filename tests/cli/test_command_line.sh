@@ -147,6 +147,17 @@ if warned=$(big_batch 7) && [ "$(grep -c 'warning: --batch-size 7 is more than t
    && quiet=$(big_batch 6) && ! grep -q 'batch-size' <<<"$quiet"
 then pass "a batch beyond the shard trains with one warning"
 else fail "batch beyond the shard: '$warned' / '${quiet:-}'"; fi
+# Options that need another to have any effect: one warning each from rank 0 when given
+# alone, none when given with it.
+alone() { timeout 120 "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --epochs 1 \
+            --progress off "$@" 2>&1 >/dev/null; }
+if warned=$(alone --warmup-epochs 0.5 --checkpoint-every 7steps) \
+   && [ "$(grep -c '^dptrain: warning: --warmup-epochs has no effect without --lr-scaling linear' <<<"$warned")" -eq 1 ] \
+   && [ "$(grep -c '^dptrain: warning: --checkpoint-every and --keep-checkpoints have no effect without --checkpoint-dir' <<<"$warned")" -eq 1 ] \
+   && quiet=$(alone --warmup-epochs 0.5 --lr-scaling linear --keep-checkpoints 2 --checkpoint-dir "$work/with-ck") \
+   && ! grep -q 'no effect' <<<"$quiet"
+then pass "options without effect alone: one warning each, none with their partners"
+else fail "options without effect: '$warned' / '${quiet:-}'"; fi
 # The largest --batch-size on 2 ranks: a global batch past 32 bits, reported as it is.
 huge=$(timeout 120 "${mpi2[@]}" "$dptrain" train --data "$work/good.h5" --epochs 1 --progress off \
          --batch-size 2147483647 --metrics "$work/huge.jsonl" 2>&1)
