@@ -68,7 +68,7 @@ def serial_fraction(rows, model, compute, fallback):
     if 1 not in compute or not two_threads:
         return fallback, False
     a, s = compute[1]
-    fractions = sorted(2 * t2 / (a + s * batch) - 1 for batch, t2 in two_threads)
+    fractions = [2 * t2 / (a + s * batch) - 1 for batch, t2 in two_threads]
     return min(1.0, max(0.0, statistics.median(fractions))), True
 
 
